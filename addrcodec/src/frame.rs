@@ -1,0 +1,728 @@
+//! Whole compressed frames: the layers of [`crate::wire`] put together.
+//!
+//! ```text
+//!  [F1 page 1] [6LoRH ...: PASA-6LoRH | IP-in-IP | skipped electives] LOWPAN_IPHC [NHC UDP] payload
+//! ```
+//!
+//! - [`parse_header`] is the forwarding fast path: it walks the paging dispatch and the 6LoRHs
+//!   and stops at the IPHC, returning what a router needs to decide (the PASA destination, the
+//!   IP-in-IP hop limit) and where the in-place fields are.
+//! - [`decode`] decodes the IPHC and NHC too, yielding the IPv6/UDP fields and the payload.
+//! - [`decompress`] rebuilds the native IPv6 packet into a caller buffer.
+//! - [`compress`] turns a native IPv6 packet into a PASA frame: a PASA-6LoRH when the
+//!   destination is inside the domain prefix, an IP-in-IP 6LoRH towards the root otherwise
+//!   (SPEC.md §1.6).
+
+use core::fmt;
+use core::net::Ipv6Addr;
+
+use crate::DEFAULT_PASA_LORH_TYPE;
+use crate::addr::{PasaAddr, Prefix64};
+use crate::wire::checksum;
+use crate::wire::dispatch::{Dispatch, PAGE1};
+use crate::wire::iphc::{self, Contexts, Env, HopLimitMode, LinkAddrs};
+use crate::wire::lorh::{self, IpInIpPacket, IpInIpRepr, LorhClass, PasaLorhRepr, PasaPacket};
+use crate::wire::nhc::{self, UdpPacket, UdpRepr};
+
+/// Octets of a fixed IPv6 header.
+pub const IPV6_HEADER_LEN: usize = 40;
+
+/// Most 6LoRHs accepted in one frame (B11: a chain past this is dropped).
+pub const MAX_LORH: usize = 8;
+
+/// Most paging dispatches accepted in one frame (B09).
+pub const MAX_PAGE_SWITCHES: usize = 2;
+
+/// What the codec needs to know about the domain.
+#[derive(Debug, Clone, Copy)]
+pub struct CodecConfig<'a> {
+    /// The PASA-6LoRH type (TBD1); default [`DEFAULT_PASA_LORH_TYPE`].
+    pub lorh_type: u8,
+    /// The compression contexts; the PASA /64 prefix must be one of them.
+    pub contexts: &'a Contexts,
+}
+
+impl<'a> CodecConfig<'a> {
+    /// The default PASA-6LoRH type with these contexts.
+    pub const fn new(contexts: &'a Contexts) -> Self {
+        Self {
+            lorh_type: DEFAULT_PASA_LORH_TYPE,
+            contexts,
+        }
+    }
+}
+
+/// Which layer an error comes from, with the byte offset where that layer starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The frame is empty.
+    Empty,
+    /// `00xxxxxx`: not a LoWPAN frame (B08).
+    Nalp {
+        /// Offset of the octet.
+        at: usize,
+    },
+    /// A page other than 0 and 1, or too many page switches (B09).
+    Page {
+        /// Offset of the octet.
+        at: usize,
+        /// The page asked for.
+        page: u8,
+    },
+    /// A dispatch this codec does not handle here (mesh, fragment, uncompressed IPv6,
+    /// reserved): the router reassembles fragments before calling the codec.
+    Dispatch {
+        /// Offset of the octet.
+        at: usize,
+        /// The octet.
+        octet: u8,
+    },
+    /// A critical 6LoRH of a type this node does not know (B11, RFC 8138 §5.1).
+    UnknownCritical {
+        /// Offset of the 6LoRH.
+        at: usize,
+        /// Its type.
+        lorh_type: u8,
+    },
+    /// More than [`MAX_LORH`] 6LoRHs (B11).
+    TooManyLorh {
+        /// Offset of the first one past the cap.
+        at: usize,
+    },
+    /// A second PASA-6LoRH or a second IP-in-IP 6LoRH (B12, B40).
+    Duplicate {
+        /// Offset of the second one.
+        at: usize,
+    },
+    /// The frame ends, or a non-IPHC dispatch follows, where the IPHC should be (B12).
+    NoIphc {
+        /// Offset where the IPHC was expected.
+        at: usize,
+    },
+    /// A 6LoRH is malformed.
+    Lorh {
+        /// Offset of the 6LoRH.
+        at: usize,
+        /// What was wrong.
+        err: lorh::Error,
+    },
+    /// The IPHC header is malformed.
+    Iphc {
+        /// Offset of the IPHC header.
+        at: usize,
+        /// What was wrong.
+        err: iphc::Error,
+    },
+    /// The NHC header is malformed.
+    Nhc {
+        /// Offset of the NHC header.
+        at: usize,
+        /// What was wrong.
+        err: nhc::Error,
+    },
+    /// The native IPv6 packet given to [`compress`] is malformed.
+    Ipv6(Ipv6Error),
+    /// The output buffer is too small.
+    Buffer {
+        /// Octets needed.
+        needed: usize,
+        /// Octets available.
+        got: usize,
+    },
+}
+
+/// What is wrong with a native IPv6 packet handed to [`compress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ipv6Error {
+    /// Shorter than the 40-octet header.
+    Truncated {
+        /// Octets present.
+        got: usize,
+    },
+    /// The version nibble is not 6.
+    Version(u8),
+    /// Payload Length says more than is present (or less than the UDP header).
+    PayloadLength {
+        /// The Payload Length field.
+        field: u16,
+        /// Octets present after the header.
+        present: usize,
+    },
+    /// UDP Length disagrees with the IPv6 Payload Length, so it cannot be elided (B61).
+    UdpLength {
+        /// The UDP Length field.
+        field: u16,
+        /// The IPv6 Payload Length.
+        ipv6: u16,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("empty frame"),
+            Self::Nalp { at } => write!(f, "offset {at}: not a LoWPAN frame (NALP)"),
+            Self::Page { at, page } => write!(f, "offset {at}: page {page} not supported"),
+            Self::Dispatch { at, octet } => {
+                write!(f, "offset {at}: dispatch {octet:#04x} not handled here")
+            }
+            Self::UnknownCritical { at, lorh_type } => {
+                write!(f, "offset {at}: unknown critical 6LoRH type {lorh_type:#04x}")
+            }
+            Self::TooManyLorh { at } => {
+                write!(f, "offset {at}: more than {MAX_LORH} 6LoRH headers")
+            }
+            Self::Duplicate { at } => write!(f, "offset {at}: repeated PASA or IP-in-IP 6LoRH"),
+            Self::NoIphc { at } => write!(f, "offset {at}: LOWPAN_IPHC expected"),
+            Self::Lorh { at, err } => write!(f, "offset {at}: {err}"),
+            Self::Iphc { at, err } => write!(f, "offset {at}: {err}"),
+            Self::Nhc { at, err } => write!(f, "offset {at}: {err}"),
+            Self::Ipv6(e) => match e {
+                Ipv6Error::Truncated { got } => {
+                    write!(f, "IPv6 packet of {got} octets is shorter than its header")
+                }
+                Ipv6Error::Version(v) => write!(f, "IPv6 version field is {v}, not 6"),
+                Ipv6Error::PayloadLength { field, present } => write!(
+                    f,
+                    "IPv6 Payload Length {field} does not match the {present} octets present"
+                ),
+                Ipv6Error::UdpLength { field, ipv6 } => write!(
+                    f,
+                    "UDP Length {field} differs from IPv6 Payload Length {ipv6}: cannot elide it"
+                ),
+            },
+            Self::Buffer { needed, got } => {
+                write!(f, "output buffer of {got} octets, {needed} needed")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The routing part of a frame, as [`parse_header`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// The PASA-6LoRH destination, if present.
+    pub pasa_dst: Option<PasaAddr>,
+    /// The IP-in-IP 6LoRH, if present.
+    pub ip_in_ip: Option<IpInIpRepr>,
+    /// Offset of the IP-in-IP Hop Limit octet, for in-place decrement.
+    pub ip_in_ip_hop_limit_at: Option<usize>,
+    /// Unknown elective 6LoRHs skipped (B11: counted by the caller).
+    pub electives_skipped: u8,
+    /// Offset of the LOWPAN_IPHC header.
+    pub iphc_at: usize,
+    /// The page in force at the IPHC (0 or 1).
+    pub page: u8,
+}
+
+/// Walks the dispatch octets and 6LoRHs of `frame` up to the IPHC header (the forwarding fast
+/// path: no IPHC decoding). Every loop is bounded by the frame length and by [`MAX_LORH`] and
+/// [`MAX_PAGE_SWITCHES`].
+pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error> {
+    if frame.is_empty() {
+        return Err(Error::Empty);
+    }
+    let mut h = Header {
+        pasa_dst: None,
+        ip_in_ip: None,
+        ip_in_ip_hop_limit_at: None,
+        electives_skipped: 0,
+        iphc_at: 0,
+        page: 0,
+    };
+    let mut at = 0usize;
+    let mut lorhs = 0usize;
+    let mut switches = 0usize;
+    while let Some(rest) = frame.get(at..) {
+        let Some(&octet) = rest.first() else {
+            break;
+        };
+        match Dispatch::classify(octet, h.page) {
+            Dispatch::Iphc => {
+                h.iphc_at = at;
+                return Ok(h);
+            }
+            Dispatch::Page(p) => {
+                switches = switches.saturating_add(1);
+                if p > 1 || switches > MAX_PAGE_SWITCHES || lorhs > 0 {
+                    return Err(Error::Page { at, page: p });
+                }
+                h.page = p;
+                at = at.saturating_add(1);
+            }
+            Dispatch::Lorh => {
+                lorhs = lorhs.saturating_add(1);
+                if lorhs > MAX_LORH {
+                    return Err(Error::TooManyLorh { at });
+                }
+                at = at.saturating_add(lorh_step(rest, at, cfg, &mut h)?);
+            }
+            Dispatch::Nalp if lorhs == 0 && switches == 0 => return Err(Error::Nalp { at }),
+            _ if lorhs > 0 => return Err(Error::NoIphc { at }),
+            _ => return Err(Error::Dispatch { at, octet }),
+        }
+    }
+    Err(Error::NoIphc { at })
+}
+
+/// Handles one 6LoRH at `rest` (offset `at`), returning its length.
+fn lorh_step(
+    rest: &[u8],
+    at: usize,
+    cfg: &CodecConfig<'_>,
+    h: &mut Header,
+) -> Result<usize, Error> {
+    let err = |err| Error::Lorh { at, err };
+    let g = lorh::Packet::new_checked(rest).map_err(err)?;
+    match (g.class(), g.lorh_type()) {
+        (LorhClass::Critical, t) if t == cfg.lorh_type => {
+            if h.pasa_dst.is_some() {
+                return Err(Error::Duplicate { at });
+            }
+            let p = PasaPacket::new_checked(rest).map_err(err)?;
+            h.pasa_dst = Some(PasaLorhRepr::parse(&p, cfg.lorh_type).map_err(err)?.dst);
+            Ok(p.total_len())
+        }
+        (LorhClass::Critical, t) => Err(Error::UnknownCritical { at, lorh_type: t }),
+        (LorhClass::Elective, lorh::TYPE_IP_IN_IP) => {
+            if h.ip_in_ip.is_some() {
+                return Err(Error::Duplicate { at });
+            }
+            let p = IpInIpPacket::new_checked(rest).map_err(err)?;
+            h.ip_in_ip = Some(IpInIpRepr::parse(&p).map_err(err)?);
+            h.ip_in_ip_hop_limit_at = Some(at.saturating_add(2));
+            Ok(p.total_len())
+        }
+        (LorhClass::Elective, _) => {
+            h.electives_skipped = h.electives_skipped.saturating_add(1);
+            Ok(g.elective_len().unwrap_or(lorh::HEADER_LEN))
+        }
+    }
+}
+
+/// A fully decoded frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// The routing part.
+    pub header: Header,
+    /// The IPv6 header fields.
+    pub ip: iphc::Repr,
+    /// Offset of the inline IPHC Hop Limit, when HLIM=00.
+    pub hop_limit_at: Option<usize>,
+    /// The NHC UDP header, when the next header is NHC-compressed UDP.
+    pub udp: Option<UdpRepr>,
+    /// The bytes after the compressed headers: the UDP payload, or the whole IPv6 payload
+    /// (extension headers included) when the next header is inline.
+    pub payload: &'a [u8],
+}
+
+impl Decoded<'_> {
+    /// The IPv6 Payload Length of the packet this frame stands for.
+    pub fn ipv6_payload_len(&self) -> usize {
+        let udp = if self.udp.is_some() {
+            nhc::UDP_HEADER_LEN
+        } else {
+            0
+        };
+        self.payload.len().saturating_add(udp)
+    }
+
+    /// The UDP checksum this packet should carry, computed over the rebuilt header.
+    pub fn udp_checksum(&self) -> Option<u16> {
+        let u = self.udp?;
+        let mut hdr = u.to_header(self.payload.len(), 0);
+        if let Some(c) = hdr.get_mut(6..8) {
+            c.fill(0);
+        }
+        Some(checksum::udp(&self.ip.src, &self.ip.dst, &hdr, self.payload))
+    }
+}
+
+/// Decodes a whole frame. `link` gives the link-layer addresses for the modes that need them.
+pub fn decode<'a>(
+    frame: &'a [u8],
+    cfg: &CodecConfig<'_>,
+    link: LinkAddrs<'_>,
+) -> Result<Decoded<'a>, Error> {
+    let header = parse_header(frame, cfg)?;
+    let at = header.iphc_at;
+    let rest = frame.get(at..).unwrap_or(&[]);
+    let ierr = |err| Error::Iphc { at, err };
+    let p = iphc::Packet::new_checked(rest).map_err(ierr)?;
+    let layout = p.layout().map_err(ierr)?;
+    let env = Env {
+        contexts: Some(cfg.contexts),
+        pasa_dst: header.pasa_dst,
+        link,
+    };
+    let ip = iphc::Repr::parse(&p, &env).map_err(ierr)?;
+    let after: &'a [u8] = rest.get(layout.header_len..).unwrap_or(&[]);
+    let (udp, payload) = if ip.nhc {
+        let nat = at.saturating_add(layout.header_len);
+        let nerr = |err| Error::Nhc { at: nat, err };
+        let u = UdpPacket::new_checked(after).map_err(nerr)?;
+        let body: &'a [u8] = after.get(u.header_len()..).unwrap_or(&[]);
+        (Some(UdpRepr::parse(&u).map_err(nerr)?), body)
+    } else {
+        (None, after)
+    };
+    Ok(Decoded {
+        header,
+        ip,
+        hop_limit_at: layout.hop_limit_offset().map(|o| o.saturating_add(at)),
+        udp,
+        payload,
+    })
+}
+
+/// Rebuilds the native IPv6 packet of `frame` into `out`; returns its length. An elided UDP
+/// checksum is computed. The result is what the IPv6 stack of the node receives.
+pub fn decompress(
+    frame: &[u8],
+    cfg: &CodecConfig<'_>,
+    link: LinkAddrs<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let d = decode(frame, cfg, link)?;
+    write_ipv6(&d, out)
+}
+
+/// Writes a decoded frame as native IPv6 into `out`.
+pub fn write_ipv6(d: &Decoded<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    let plen = d.ipv6_payload_len();
+    let total = IPV6_HEADER_LEN.saturating_add(plen);
+    let got = out.len();
+    let plen16 = u16::try_from(plen).map_err(|_| Error::Buffer {
+        needed: total,
+        got: usize::from(u16::MAX),
+    })?;
+    let buf = out
+        .get_mut(..total)
+        .ok_or(Error::Buffer { needed: total, got })?;
+    let fl = d.ip.flow_label.to_be_bytes();
+    let tc = d.ip.traffic_class;
+    let [_, f2, f1, f0] = fl;
+    let mut w = nhc::Writer { out: buf, at: 0 };
+    w.put(&[0x60 | (tc >> 4), (tc << 4) | (f2 & 0x0F), f1, f0]);
+    w.put(&plen16.to_be_bytes());
+    w.put(&[d.ip.next_header, d.ip.hop_limit]);
+    w.put(&d.ip.src.octets());
+    w.put(&d.ip.dst.octets());
+    if let Some(u) = d.udp {
+        let computed = d.udp_checksum().unwrap_or(0);
+        w.put(&u.to_header(d.payload.len(), computed));
+    }
+    w.put(d.payload);
+    Ok(total)
+}
+
+/// How [`compress`] builds the frame.
+#[derive(Debug, Clone, Copy)]
+pub struct CompressOptions<'a> {
+    /// The PASA domain prefix: destinations inside it get a PASA-6LoRH; others are sent up to
+    /// the root in an IP-in-IP 6LoRH with an elided encapsulator (SPEC.md §1.6).
+    pub prefix: Prefix64,
+    /// Hop limit encoding; PASA frames use [`HopLimitMode::Inline`].
+    pub hop_limit: HopLimitMode,
+    /// Link-layer addresses (lets link-local addresses be elided).
+    pub link: LinkAddrs<'a>,
+}
+
+/// Compresses the native IPv6 packet `ipv6` into a PASA frame in `out`; returns its length.
+/// UDP is NHC-compressed with its checksum kept; any other next header (extension headers
+/// included) is carried inline with the payload untouched.
+pub fn compress(
+    ipv6: &[u8],
+    cfg: &CodecConfig<'_>,
+    opts: &CompressOptions<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let v6 = Ipv6View::parse(ipv6)?;
+    let pasa_dst = if opts.prefix.contains(v6.dst) {
+        PasaAddr::from_ipv6(v6.dst, opts.prefix).ok()
+    } else {
+        None
+    };
+    let udp = if v6.next_header == iphc::NEXT_HEADER_UDP {
+        match v6.payload {
+            [s1, s0, d1, d0, l1, l0, c1, c0, ..] => {
+                let field = u16::from_be_bytes([*l1, *l0]);
+                if usize::from(field) != v6.payload.len() {
+                    return Err(Error::Ipv6(Ipv6Error::UdpLength {
+                        field,
+                        ipv6: v6.payload_len,
+                    }));
+                }
+                Some(UdpRepr {
+                    src_port: u16::from_be_bytes([*s1, *s0]),
+                    dst_port: u16::from_be_bytes([*d1, *d0]),
+                    checksum: Some(u16::from_be_bytes([*c1, *c0])),
+                })
+            }
+            _ => {
+                return Err(Error::Ipv6(Ipv6Error::PayloadLength {
+                    field: v6.payload_len,
+                    present: v6.payload.len(),
+                }));
+            }
+        }
+    } else {
+        None
+    };
+    let repr = iphc::Repr {
+        src: v6.src,
+        dst: v6.dst,
+        next_header: v6.next_header,
+        nhc: udp.is_some(),
+        hop_limit: v6.hop_limit,
+        traffic_class: v6.traffic_class,
+        flow_label: v6.flow_label,
+    };
+    let env = Env {
+        contexts: Some(cfg.contexts),
+        pasa_dst,
+        link: opts.link,
+    };
+    let body = match udp {
+        Some(_) => v6.payload.get(nhc::UDP_HEADER_LEN..).unwrap_or(&[]),
+        None => v6.payload,
+    };
+    let iphc_len = repr
+        .buffer_len(&env, opts.hop_limit)
+        .map_err(|err| Error::Iphc { at: 0, err })?;
+    let route_len = match pasa_dst {
+        Some(da) => PasaLorhRepr { dst: da }.buffer_len(),
+        None => IpInIpRepr::elided(v6.hop_limit).buffer_len(),
+    };
+    let total = 1usize
+        .saturating_add(route_len)
+        .saturating_add(iphc_len)
+        .saturating_add(udp.map_or(0, |u| u.buffer_len()))
+        .saturating_add(body.len());
+    let got = out.len();
+    let buf = out
+        .get_mut(..total)
+        .ok_or(Error::Buffer { needed: total, got })?;
+    let Some((first, rest)) = buf.split_first_mut() else {
+        return Err(Error::Buffer { needed: total, got });
+    };
+    *first = PAGE1;
+    let mut at = 1usize;
+    let rest = match pasa_dst {
+        Some(da) => {
+            let n = PasaLorhRepr { dst: da }
+                .emit(rest, cfg.lorh_type)
+                .map_err(|err| Error::Lorh { at, err })?;
+            rest.get_mut(n..)
+        }
+        None => {
+            let n = IpInIpRepr::elided(v6.hop_limit)
+                .emit(rest)
+                .map_err(|err| Error::Lorh { at, err })?;
+            rest.get_mut(n..)
+        }
+    }
+    .unwrap_or(&mut []);
+    at = at.saturating_add(route_len);
+    let n = repr
+        .emit(rest, &env, opts.hop_limit)
+        .map_err(|err| Error::Iphc { at, err })?;
+    let rest = rest.get_mut(n..).unwrap_or(&mut []);
+    at = at.saturating_add(n);
+    let rest = match udp {
+        Some(u) => {
+            let n = u.emit(rest).map_err(|err| Error::Nhc { at, err })?;
+            rest.get_mut(n..).unwrap_or(&mut [])
+        }
+        None => rest,
+    };
+    if let Some(dst) = rest.get_mut(..body.len()) {
+        dst.copy_from_slice(body);
+    }
+    Ok(total)
+}
+
+/// The fields of a native IPv6 header that compression reads.
+struct Ipv6View<'a> {
+    traffic_class: u8,
+    flow_label: u32,
+    payload_len: u16,
+    next_header: u8,
+    hop_limit: u8,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    payload: &'a [u8],
+}
+
+impl<'a> Ipv6View<'a> {
+    fn parse(b: &'a [u8]) -> Result<Self, Error> {
+        let Some((hdr, rest)) = b.split_first_chunk::<IPV6_HEADER_LEN>() else {
+            return Err(Error::Ipv6(Ipv6Error::Truncated { got: b.len() }));
+        };
+        let [v0, v1, v2, v3, l1, l0, nh, hl, addrs @ ..] = hdr;
+        if v0 >> 4 != 6 {
+            return Err(Error::Ipv6(Ipv6Error::Version(v0 >> 4)));
+        }
+        let payload_len = u16::from_be_bytes([*l1, *l0]);
+        let payload = rest
+            .get(..usize::from(payload_len))
+            .ok_or(Error::Ipv6(Ipv6Error::PayloadLength {
+                field: payload_len,
+                present: rest.len(),
+            }))?;
+        let mut src = [0u8; 16];
+        let mut dst = [0u8; 16];
+        let (s, d) = addrs.split_at(16);
+        src.copy_from_slice(s);
+        dst.copy_from_slice(d);
+        Ok(Self {
+            traffic_class: (v0 << 4) | (v1 >> 4),
+            flow_label: u32::from_be_bytes([0, v1 & 0x0F, *v2, *v3]),
+            payload_len,
+            next_header: *nh,
+            hop_limit: *hl,
+            src: Ipv6Addr::from(src),
+            dst: Ipv6Addr::from(dst),
+            payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::iphc::Context;
+
+    fn ctx() -> Contexts {
+        Contexts::new().with(0, Context::new("2001:db8::".parse().unwrap(), 64).unwrap())
+    }
+
+    fn hex(s: &str) -> std::vec::Vec<u8> {
+        s.split_whitespace()
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect()
+    }
+
+    extern crate std;
+
+    const SPEC_FRAME: &str = "F1 80 50 2B 7C 57 40 00 00 00 00 00 00 00 0B F3 12 1F 47 50 41 53 41";
+
+    #[test]
+    fn header_of_spec_frame() {
+        let c = ctx();
+        let f = hex(SPEC_FRAME);
+        let h = parse_header(&f, &CodecConfig::new(&c)).unwrap();
+        assert_eq!(h.pasa_dst, Some("101011".parse().unwrap()));
+        assert_eq!(h.iphc_at, 4);
+        assert_eq!(h.page, 1);
+    }
+
+    #[test]
+    fn header_errors_name_the_offset() {
+        let c = ctx();
+        let cfg = CodecConfig::new(&c);
+        assert_eq!(parse_header(&[], &cfg), Err(Error::Empty));
+        assert_eq!(parse_header(&[0x00], &cfg), Err(Error::Nalp { at: 0 }));
+        assert_eq!(
+            parse_header(&[0xF2, 0x7C], &cfg),
+            Err(Error::Page { at: 0, page: 2 })
+        );
+        assert_eq!(
+            parse_header(&[0xF1, 0x80, 0x50, 0x2B], &cfg),
+            Err(Error::NoIphc { at: 4 })
+        );
+        assert_eq!(
+            parse_header(&[0xF1, 0x80, 0x50, 0x2B, 0x80, 0x50, 0x01, 0x7C], &cfg),
+            Err(Error::Duplicate { at: 4 })
+        );
+        assert_eq!(
+            parse_header(&[0xF1, 0x85, 0x00, 0x7C], &cfg),
+            Err(Error::UnknownCritical {
+                at: 1,
+                lorh_type: 0
+            })
+        );
+        assert_eq!(
+            parse_header(&[0xF1, 0x80, 0x50], &cfg),
+            Err(Error::Lorh {
+                at: 1,
+                err: lorh::Error::Truncated { needed: 3, got: 2 }
+            })
+        );
+        let mut chain = std::vec![0xF1];
+        for _ in 0..50 {
+            chain.extend_from_slice(&[0xA0, 0x09]);
+        }
+        chain.push(0x7C);
+        assert_eq!(
+            parse_header(&chain, &cfg),
+            Err(Error::TooManyLorh { at: 17 })
+        );
+    }
+
+    #[test]
+    fn skips_unknown_electives_and_reads_ip_in_ip() {
+        let c = ctx();
+        let f = [0xF1, 0xA2, 0x09, 0xAA, 0xBB, 0xA1, 0x06, 0x40, 0x7C];
+        let h = parse_header(&f, &CodecConfig::new(&c)).unwrap();
+        assert_eq!(h.electives_skipped, 1);
+        assert_eq!(h.ip_in_ip, Some(IpInIpRepr::elided(0x40)));
+        assert_eq!(h.ip_in_ip_hop_limit_at, Some(7));
+        assert_eq!(h.iphc_at, 8);
+    }
+
+    #[test]
+    fn configured_lorh_type_is_honoured() {
+        let c = ctx();
+        let mut cfg = CodecConfig::new(&c);
+        cfg.lorh_type = 0x21;
+        let f = [0xF1, 0x80, 0x21, 0x2B, 0x7C];
+        assert_eq!(
+            parse_header(&f, &cfg).unwrap().pasa_dst,
+            Some("101011".parse().unwrap())
+        );
+        let f = [0xF1, 0x80, 0x50, 0x2B, 0x7C];
+        assert_eq!(
+            parse_header(&f, &cfg),
+            Err(Error::UnknownCritical {
+                at: 1,
+                lorh_type: 0x50
+            })
+        );
+    }
+
+    #[test]
+    fn compress_refuses_bad_ipv6() {
+        let c = ctx();
+        let cfg = CodecConfig::new(&c);
+        let opts = CompressOptions {
+            prefix: Prefix64::DOC,
+            hop_limit: HopLimitMode::Inline,
+            link: LinkAddrs::default(),
+        };
+        let mut out = [0u8; 64];
+        assert_eq!(
+            compress(&[0x60; 10], &cfg, &opts, &mut out),
+            Err(Error::Ipv6(Ipv6Error::Truncated { got: 10 }))
+        );
+        let mut p = [0u8; 40];
+        p[0] = 0x40;
+        assert_eq!(
+            compress(&p, &cfg, &opts, &mut out),
+            Err(Error::Ipv6(Ipv6Error::Version(4)))
+        );
+        p[0] = 0x60;
+        p[5] = 4;
+        assert_eq!(
+            compress(&p, &cfg, &opts, &mut out),
+            Err(Error::Ipv6(Ipv6Error::PayloadLength {
+                field: 4,
+                present: 0
+            }))
+        );
+    }
+}

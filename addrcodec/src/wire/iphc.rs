@@ -1,0 +1,1213 @@
+//! LOWPAN_IPHC (RFC 6282 §3) with compression contexts, and PASA's coalescence of the
+//! destination from the PASA-6LoRH (draft-13 §8.3, RFC 8138 §4.3.1).
+//!
+//! ```text
+//!    0                                       1
+//!    0   1   2   3   4   5   6   7   8   9   0   1   2   3   4   5
+//!  +---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+//!  | 0 | 1 | 1 |  TF   |NH | HLIM  |CID|SAC|  SAM  | M |DAC|  DAM  |
+//!  +---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+//!  then, in order: [SCI|DCI if CID=1] [TF fields] [Next Header if NH=0]
+//!                  [Hop Limit if HLIM=00] [source inline] [destination inline]
+//! ```
+//!
+//! With DAC=1 and DAM=11 the destination IID is "derived from the encapsulating header": in a
+//! PASA frame that header is the PASA-6LoRH, whose address is written right-aligned into a
+//! zero IID and then overlaid with the destination context (context bits win, RFC 6282 §3.1.1).
+//! Without a PASA-6LoRH the IID comes from the link-layer destination, as RFC 6282 says.
+//! The Payload Length is never carried: it is the rest of the frame.
+
+use core::fmt;
+use core::net::Ipv6Addr;
+
+use crate::addr::PasaAddr;
+use crate::wire::nhc::Writer;
+
+/// Octets of the base header (without the CID extension).
+pub const BASE_LEN: usize = 2;
+
+/// IPv6 next header value of UDP.
+pub const NEXT_HEADER_UDP: u8 = 17;
+
+/// Errors of the IPHC layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The buffer ends inside the IPHC header.
+    Truncated {
+        /// Octets the header needs.
+        needed: usize,
+        /// Octets present.
+        got: usize,
+    },
+    /// The first octet is not LOWPAN_IPHC (`011xxxxx`).
+    NotIphc(u8),
+    /// A reserved combination of address mode bits (RFC 6282 §3.1.1).
+    Reserved(&'static str),
+    /// The header names a context that is not configured (RFC 6282 §3.1.1, B27).
+    UnknownContext(u8),
+    /// DAC=1 DAM=11 with neither a PASA-6LoRH nor a link-layer destination to derive it from.
+    NoDestinationSource,
+    /// SAM=11 / DAM=11 (stateless) needs a link-layer address that was not supplied, or the one
+    /// supplied is not 2, 6 or 8 octets.
+    LinkAddress(&'static str),
+    /// NH=1 with an NHC this codec does not decode (only UDP is implemented): the octet found.
+    UnsupportedNhc(u8),
+    /// NH=1 but nothing follows the header.
+    MissingNhc,
+    /// Compression was asked to elide the destination into a PASA-6LoRH but no context
+    /// rebuilds it from the PASA address.
+    NoPasaContext,
+    /// The value given to a context constructor is longer than 128 bits (B58).
+    ContextLength(u8),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { needed, got } => {
+                write!(f, "IPHC truncated: needs {needed} octets, {got} present")
+            }
+            Self::NotIphc(b) => write!(f, "octet {b:#04x} is not LOWPAN_IPHC (011xxxxx)"),
+            Self::Reserved(what) => write!(f, "IPHC reserved combination: {what}"),
+            Self::UnknownContext(id) => write!(f, "IPHC context {id} is not configured"),
+            Self::NoDestinationSource => f.write_str(
+                "IPHC DAC=1 DAM=11 but no PASA-6LoRH or link-layer address to rebuild it from",
+            ),
+            Self::LinkAddress(which) => {
+                write!(f, "IPHC needs the link-layer {which} address (2, 6 or 8 octets)")
+            }
+            Self::UnsupportedNhc(b) => write!(f, "NHC octet {b:#04x} is not supported (UDP only)"),
+            Self::MissingNhc => f.write_str("IPHC NH=1 but no NHC octet follows"),
+            Self::NoPasaContext => {
+                f.write_str("no context rebuilds the destination from its PASA address")
+            }
+            Self::ContextLength(l) => write!(f, "context length {l} exceeds 128 bits"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// A compression context (RFC 6282 §3.1.1): a prefix of 0 to 128 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    prefix: [u8; 16],
+    len_bits: u8,
+}
+
+impl Context {
+    /// A context of `len_bits` (0..=128) bits of `prefix`; bits past the length are cleared.
+    pub fn new(prefix: Ipv6Addr, len_bits: u8) -> Result<Self, Error> {
+        if len_bits > 128 {
+            return Err(Error::ContextLength(len_bits));
+        }
+        let mut p = prefix.octets();
+        let mut z = [0u8; 16];
+        overlay(&mut z, &p, len_bits);
+        p = z;
+        Ok(Self {
+            prefix: p,
+            len_bits,
+        })
+    }
+
+    /// The prefix length in bits.
+    pub const fn len_bits(&self) -> u8 {
+        self.len_bits
+    }
+
+    /// The prefix (bits past the length are zero).
+    pub fn prefix(&self) -> Ipv6Addr {
+        Ipv6Addr::from(self.prefix)
+    }
+
+    /// Writes the context bits over the first `len_bits` bits of `addr` ("context bits win").
+    pub fn apply(&self, addr: &mut [u8; 16]) {
+        overlay(addr, &self.prefix, self.len_bits);
+    }
+}
+
+/// Copies the first `bits` bits of `src` over `dst`.
+fn overlay(dst: &mut [u8; 16], src: &[u8; 16], bits: u8) {
+    let full = usize::from(bits / 8);
+    let rest = bits % 8;
+    for (d, s) in dst.iter_mut().zip(src.iter()).take(full) {
+        *d = *s;
+    }
+    if rest != 0
+        && let (Some(d), Some(s)) = (dst.get_mut(full), src.get(full))
+    {
+        // rest is 1..=7, so the shift is in range.
+        let mask = 0xFFu8 << 8u8.wrapping_sub(rest);
+        *d = (*d & !mask) | (*s & mask);
+    }
+}
+
+/// The 16 context slots a node knows (RFC 6282 CIDs 0..=15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Contexts {
+    slots: [Option<Context>; 16],
+}
+
+impl Contexts {
+    /// No contexts.
+    pub const fn new() -> Self {
+        Self { slots: [None; 16] }
+    }
+
+    /// Sets context `id` (only the low 4 bits of `id` are used).
+    pub fn set(&mut self, id: u8, ctx: Context) {
+        if let Some(s) = self.slots.get_mut(usize::from(id & 0x0F)) {
+            *s = Some(ctx);
+        }
+    }
+
+    /// Builder form of [`Contexts::set`].
+    pub fn with(mut self, id: u8, ctx: Context) -> Self {
+        self.set(id, ctx);
+        self
+    }
+
+    /// Context `id`, if configured.
+    pub fn get(&self, id: u8) -> Option<&Context> {
+        self.slots.get(usize::from(id)).and_then(Option::as_ref)
+    }
+
+    /// The configured contexts with their ids, lowest id first.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &Context)> {
+        (0u8..)
+            .zip(self.slots.iter())
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+    }
+}
+
+/// Link-layer addresses of the frame, for the stateless and SAM/DAM=11 modes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkAddrs<'a> {
+    /// Link-layer source address (2, 6 or 8 octets).
+    pub src: Option<&'a [u8]>,
+    /// Link-layer destination address (2, 6 or 8 octets).
+    pub dst: Option<&'a [u8]>,
+}
+
+/// The IID an address derives from a link-layer address (RFC 4944 §6, RFC 2464 §4, RFC 6282
+/// §3.2.2): EUI-64 with the U/L bit flipped, EUI-48 with FFFE inserted, or a 16-bit short
+/// address as `0000:00ff:fe00:XXXX`.
+pub fn iid_from_link(ll: &[u8]) -> Option<[u8; 8]> {
+    match *ll {
+        [a, b] => Some([0, 0, 0, 0xFF, 0xFE, 0, a, b]),
+        [a, b, c, d, e, f] => Some([a ^ 0x02, b, c, 0xFF, 0xFE, d, e, f]),
+        [a, b, c, d, e, f, g, h] => Some([a ^ 0x02, b, c, d, e, f, g, h]),
+        _ => None,
+    }
+}
+
+/// How the encoder writes the hop limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HopLimitMode {
+    /// Always inline (HLIM=00), so forwarders decrement it in place (SPEC.md §9.2 item 12).
+    #[default]
+    Inline,
+    /// HLIM=01/10/11 for 1, 64 and 255, inline otherwise.
+    Compact,
+}
+
+/// Byte offsets of an IPHC header's fields, computed once from the first octets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    tf: usize,
+    nh: Option<usize>,
+    hop_limit: Option<usize>,
+    src: usize,
+    src_len: usize,
+    dst: usize,
+    dst_len: usize,
+    /// Octets of the whole IPHC header.
+    pub header_len: usize,
+}
+
+impl Layout {
+    /// Offset of the inline Hop Limit octet, when HLIM=00.
+    pub const fn hop_limit_offset(&self) -> Option<usize> {
+        self.hop_limit
+    }
+}
+
+/// A view of a LOWPAN_IPHC header at the start of a buffer.
+#[derive(Debug, Clone)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps a buffer without checking it.
+    pub const fn new_unchecked(buffer: T) -> Self {
+        Self { buffer }
+    }
+
+    /// Wraps a buffer and checks it with [`Packet::check_len`].
+    pub fn new_checked(buffer: T) -> Result<Self, Error> {
+        let p = Self::new_unchecked(buffer);
+        p.check_len()?;
+        Ok(p)
+    }
+
+    /// Checks the dispatch, rejects reserved address modes and checks that every inline field
+    /// is present.
+    pub fn check_len(&self) -> Result<(), Error> {
+        self.layout().map(|_| ())
+    }
+
+    /// Consumes the view and returns the buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    fn octet(&self, i: usize) -> u8 {
+        self.buffer.as_ref().get(i).copied().unwrap_or(0)
+    }
+
+    /// TF: traffic class and flow label compression (0..=3).
+    pub fn tf(&self) -> u8 {
+        (self.octet(0) >> 3) & 0x03
+    }
+    /// NH: next header compressed with NHC.
+    pub fn nh(&self) -> bool {
+        self.octet(0) & 0x04 != 0
+    }
+    /// HLIM: hop limit compression (0..=3).
+    pub fn hlim(&self) -> u8 {
+        self.octet(0) & 0x03
+    }
+    /// CID: the context identifier extension octet is present.
+    pub fn cid(&self) -> bool {
+        self.octet(1) & 0x80 != 0
+    }
+    /// SAC: stateful source compression.
+    pub fn sac(&self) -> bool {
+        self.octet(1) & 0x40 != 0
+    }
+    /// SAM: source address mode (0..=3).
+    pub fn sam(&self) -> u8 {
+        (self.octet(1) >> 4) & 0x03
+    }
+    /// M: multicast destination.
+    pub fn m(&self) -> bool {
+        self.octet(1) & 0x08 != 0
+    }
+    /// DAC: stateful destination compression.
+    pub fn dac(&self) -> bool {
+        self.octet(1) & 0x04 != 0
+    }
+    /// DAM: destination address mode (0..=3).
+    pub fn dam(&self) -> u8 {
+        self.octet(1) & 0x03
+    }
+    /// SCI: source context id (0 without the CID octet).
+    pub fn sci(&self) -> u8 {
+        if self.cid() { self.octet(2) >> 4 } else { 0 }
+    }
+    /// DCI: destination context id (0 without the CID octet).
+    pub fn dci(&self) -> u8 {
+        if self.cid() { self.octet(2) & 0x0F } else { 0 }
+    }
+
+    /// Computes the offsets of every inline field, checking the length and reserved modes.
+    pub fn layout(&self) -> Result<Layout, Error> {
+        let b = self.buffer.as_ref();
+        let Some(&first) = b.first() else {
+            return Err(Error::Truncated {
+                needed: BASE_LEN,
+                got: 0,
+            });
+        };
+        if first & 0xE0 != 0x60 {
+            return Err(Error::NotIphc(first));
+        }
+        if b.len() < BASE_LEN {
+            return Err(Error::Truncated {
+                needed: BASE_LEN,
+                got: b.len(),
+            });
+        }
+        // Every length below is a small constant: the sums stay under 64 and cannot wrap.
+        let mut at = BASE_LEN.wrapping_add(usize::from(self.cid()));
+        let tf = at;
+        at = at.wrapping_add(match self.tf() {
+            0 => 4,
+            1 => 3,
+            2 => 1,
+            _ => 0,
+        });
+        let nh = if self.nh() {
+            None
+        } else {
+            at = at.wrapping_add(1);
+            Some(at.wrapping_sub(1))
+        };
+        let hop_limit = if self.hlim() == 0 {
+            at = at.wrapping_add(1);
+            Some(at.wrapping_sub(1))
+        } else {
+            None
+        };
+        let src_len = match (self.sac(), self.sam()) {
+            (false, 0) => 16,
+            (_, 1) => 8,
+            (_, 2) => 2,
+            _ => 0,
+        };
+        let src = at;
+        at = at.wrapping_add(src_len);
+        let dst_len = match (self.m(), self.dac(), self.dam()) {
+            (false, false, 0) => 16,
+            (false, true, 0) => return Err(Error::Reserved("M=0 DAC=1 DAM=00")),
+            (false, _, 1) => 8,
+            (false, _, 2) => 2,
+            (false, _, _) => 0,
+            (true, false, 0) => 16,
+            (true, false, 1) => 6,
+            (true, false, 2) => 4,
+            (true, false, _) => 1,
+            (true, true, 0) => 6,
+            (true, true, _) => return Err(Error::Reserved("M=1 DAC=1 DAM!=00")),
+        };
+        let dst = at;
+        at = at.wrapping_add(dst_len);
+        if b.len() < at {
+            return Err(Error::Truncated {
+                needed: at,
+                got: b.len(),
+            });
+        }
+        Ok(Layout {
+            tf,
+            nh,
+            hop_limit,
+            src,
+            src_len,
+            dst,
+            dst_len,
+            header_len: at,
+        })
+    }
+
+    fn field(&self, at: usize, len: usize) -> &[u8] {
+        self.buffer
+            .as_ref()
+            .get(at..at.saturating_add(len))
+            .unwrap_or(&[])
+    }
+
+    /// The octets after the IPHC header (NHC header or payload).
+    pub fn payload(&self) -> &[u8] {
+        match self.layout() {
+            Ok(l) => self.buffer.as_ref().get(l.header_len..).unwrap_or(&[]),
+            Err(_) => &[],
+        }
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Rewrites an inline Hop Limit in place; returns false when the hop limit is not inline
+    /// (HLIM != 00) or the header is invalid.
+    pub fn set_hop_limit(&mut self, hl: u8) -> bool {
+        let Ok(Layout {
+            hop_limit: Some(at),
+            ..
+        }) = self.layout()
+        else {
+            return false;
+        };
+        match self.buffer.as_mut().get_mut(at) {
+            Some(b) => {
+                *b = hl;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A decoded IPHC header: the IPv6 header fields it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repr {
+    /// Source address.
+    pub src: Ipv6Addr,
+    /// Destination address.
+    pub dst: Ipv6Addr,
+    /// The IPv6 Next Header value (17 for NHC UDP).
+    pub next_header: u8,
+    /// True if the next header is NHC-compressed (NH=1).
+    pub nhc: bool,
+    /// Hop Limit.
+    pub hop_limit: u8,
+    /// Traffic Class in IPv6 order (DSCP << 2 | ECN).
+    pub traffic_class: u8,
+    /// Flow Label (20 bits).
+    pub flow_label: u32,
+}
+
+/// Inputs that come from outside the IPHC header.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env<'a> {
+    /// The compression contexts.
+    pub contexts: Option<&'a Contexts>,
+    /// The PASA-6LoRH destination, which the header coalesces with DAC=1 DAM=11.
+    pub pasa_dst: Option<PasaAddr>,
+    /// Link-layer addresses.
+    pub link: LinkAddrs<'a>,
+}
+
+impl Env<'_> {
+    fn context(&self, id: u8) -> Result<&Context, Error> {
+        self.contexts
+            .and_then(|c| c.get(id))
+            .ok_or(Error::UnknownContext(id))
+    }
+}
+
+const LINK_LOCAL: [u8; 8] = [0xFE, 0x80, 0, 0, 0, 0, 0, 0];
+
+fn with_iid(prefix: [u8; 8], iid: [u8; 8]) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    let (hi, lo) = a.split_at_mut(8);
+    hi.copy_from_slice(&prefix);
+    lo.copy_from_slice(&iid);
+    a
+}
+
+fn short_iid(inline: &[u8]) -> [u8; 8] {
+    let (a, b) = match *inline {
+        [a, b] => (a, b),
+        _ => (0, 0),
+    };
+    [0, 0, 0, 0xFF, 0xFE, 0, a, b]
+}
+
+fn iid8(inline: &[u8]) -> [u8; 8] {
+    let mut i = [0u8; 8];
+    if inline.len() == 8 {
+        i.copy_from_slice(inline);
+    }
+    i
+}
+
+fn addr16(inline: &[u8]) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    if inline.len() == 16 {
+        a.copy_from_slice(inline);
+    }
+    a
+}
+
+/// Rebuilds a unicast address from its mode (shared by source and the unicast destination).
+fn unicast(
+    stateful: bool,
+    mode: u8,
+    ctx: Option<&Context>,
+    inline: &[u8],
+    ll: Option<&[u8]>,
+    which: &'static str,
+) -> Result<[u8; 16], Error> {
+    let iid = match mode {
+        0 => return Ok(addr16(inline)),
+        1 => iid8(inline),
+        2 => short_iid(inline),
+        _ => ll.and_then(iid_from_link).ok_or(Error::LinkAddress(which))?,
+    };
+    if !stateful {
+        return Ok(with_iid(LINK_LOCAL, iid));
+    }
+    let mut a = with_iid([0; 8], iid);
+    if let Some(c) = ctx {
+        c.apply(&mut a);
+    }
+    Ok(a)
+}
+
+impl Repr {
+    /// Decodes a header. `env` supplies the contexts, the PASA-6LoRH destination and the
+    /// link-layer addresses; a field that needs one of them and does not get it is an error.
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>, env: &Env<'_>) -> Result<Self, Error> {
+        let l = p.layout()?;
+        let (traffic_class, flow_label) = {
+            let f = p.field(l.tf, 4);
+            let o = |i: usize| f.get(i).copied().unwrap_or(0);
+            // IPHC orders ECN before DSCP; IPv6 puts DSCP first.
+            let tc = |b: u8| b.rotate_left(2);
+            let fl = |a: u8, b: u8, c: u8| {
+                (u32::from(a & 0x0F) << 16) | (u32::from(b) << 8) | u32::from(c)
+            };
+            match p.tf() {
+                0 => (tc(o(0)), fl(o(1), o(2), o(3))),
+                // TF=01 carries ECN alone, in the top two bits.
+                1 => (o(0) >> 6, fl(o(0), o(1), o(2))),
+                2 => (tc(o(0)), 0),
+                _ => (0, 0),
+            }
+        };
+        let nhc = p.nh();
+        let next_header = match l.nh {
+            Some(at) => p.octet(at),
+            None => match p.buffer.as_ref().get(l.header_len) {
+                Some(b) if b & 0xF8 == 0xF0 => NEXT_HEADER_UDP,
+                Some(b) => return Err(Error::UnsupportedNhc(*b)),
+                None => return Err(Error::MissingNhc),
+            },
+        };
+        let hop_limit = match (p.hlim(), l.hop_limit) {
+            (0, Some(at)) => p.octet(at),
+            (1, _) => 1,
+            (2, _) => 64,
+            _ => 255,
+        };
+        let sctx = if p.sac() && p.sam() != 0 {
+            Some(env.context(p.sci())?)
+        } else {
+            None
+        };
+        let src = if p.sac() && p.sam() == 0 {
+            [0u8; 16]
+        } else {
+            unicast(
+                p.sac(),
+                p.sam(),
+                sctx,
+                p.field(l.src, l.src_len),
+                env.link.src,
+                "source",
+            )?
+        };
+        let dinline = p.field(l.dst, l.dst_len);
+        let dst = if p.m() {
+            multicast(p.dac(), p.dam(), dinline, || env.context(p.dci()))?
+        } else if p.dac() && p.dam() == 3 {
+            let ctx = env.context(p.dci())?;
+            let iid = match env.pasa_dst {
+                Some(da) => da.iid(),
+                None => env
+                    .link
+                    .dst
+                    .and_then(iid_from_link)
+                    .ok_or(Error::NoDestinationSource)?,
+            };
+            let mut a = with_iid([0; 8], iid);
+            ctx.apply(&mut a);
+            a
+        } else {
+            let dctx = if p.dac() {
+                Some(env.context(p.dci())?)
+            } else {
+                None
+            };
+            unicast(
+                p.dac(),
+                p.dam(),
+                dctx,
+                dinline,
+                env.link.dst,
+                "destination",
+            )?
+        };
+        Ok(Self {
+            src: Ipv6Addr::from(src),
+            dst: Ipv6Addr::from(dst),
+            next_header,
+            nhc,
+            hop_limit,
+            traffic_class,
+            flow_label,
+        })
+    }
+
+    /// Chooses the shortest encoding for these fields and the given environment.
+    ///
+    /// `env.pasa_dst` set means the destination's IID travels in a PASA-6LoRH: the destination
+    /// is then elided (DAC=1 DAM=11) with the lowest context that rebuilds it.
+    pub fn plan(&self, env: &Env<'_>, hop_limit: HopLimitMode) -> Result<Plan, Error> {
+        let src = best_source(&self.src, env);
+        let dst = if let Some(da) = env.pasa_dst {
+            let ctxs = env.contexts.ok_or(Error::NoPasaContext)?;
+            let id = ctxs
+                .iter()
+                .find(|(_, c)| {
+                    let mut a = with_iid([0; 8], da.iid());
+                    c.apply(&mut a);
+                    a == self.dst.octets()
+                })
+                .map(|(id, _)| id)
+                .ok_or(Error::NoPasaContext)?;
+            Best::pair(AddrMode {
+                ctx: Some(id),
+                mode: 3,
+                len: 0,
+            })
+        } else if self.dst.is_multicast() {
+            best_multicast(&self.dst, env)
+        } else {
+            best_unicast(&self.dst, env, env.link.dst)
+        };
+        // Pick the pair with the fewest octets, counting the CID octet when a context id
+        // other than 0 is used.
+        let cost = |s: &AddrMode, d: &AddrMode| {
+            let cid = s.ctx.unwrap_or(0) != 0 || d.ctx.unwrap_or(0) != 0;
+            s.len.saturating_add(d.len).saturating_add(usize::from(cid))
+        };
+        let mut best = (src.zero, dst.zero);
+        for cand in [
+            (src.zero, dst.any),
+            (src.any, dst.zero),
+            (src.any, dst.any),
+        ] {
+            if cost(&cand.0, &cand.1) < cost(&best.0, &best.1) {
+                best = cand;
+            }
+        }
+        let (s, d) = best;
+        let tf = if self.flow_label == 0 && self.traffic_class == 0 {
+            3
+        } else if self.flow_label == 0 {
+            2
+        } else if self.traffic_class >> 2 == 0 {
+            1
+        } else {
+            0
+        };
+        let hlim = match (hop_limit, self.hop_limit) {
+            (HopLimitMode::Compact, 1) => 1,
+            (HopLimitMode::Compact, 64) => 2,
+            (HopLimitMode::Compact, 255) => 3,
+            _ => 0,
+        };
+        let cid = s.ctx.unwrap_or(0) != 0 || d.ctx.unwrap_or(0) != 0;
+        let len = [
+            BASE_LEN,
+            usize::from(cid),
+            [4, 3, 1, 0].get(usize::from(tf)).copied().unwrap_or(0),
+            usize::from(!self.nhc),
+            usize::from(hlim == 0),
+            s.len,
+            d.len,
+        ]
+        .iter()
+        .fold(0usize, |a, b| a.saturating_add(*b));
+        Ok(Plan {
+            tf,
+            hlim,
+            src: s,
+            dst: d,
+            multicast: self.dst.is_multicast(),
+            cid,
+            len,
+        })
+    }
+
+    /// Octets of the encoding [`Repr::plan`] chooses.
+    pub fn buffer_len(&self, env: &Env<'_>, hop_limit: HopLimitMode) -> Result<usize, Error> {
+        self.plan(env, hop_limit).map(|p| p.len)
+    }
+
+    /// Writes the shortest encoding into the start of `buf`; returns its length.
+    pub fn emit(
+        &self,
+        buf: &mut [u8],
+        env: &Env<'_>,
+        hop_limit: HopLimitMode,
+    ) -> Result<usize, Error> {
+        let plan = self.plan(env, hop_limit)?;
+        let got = buf.len();
+        let out = buf.get_mut(..plan.len).ok_or(Error::Truncated {
+            needed: plan.len,
+            got,
+        })?;
+        let sac = plan.src.ctx.is_some();
+        let dac = plan.dst.ctx.is_some();
+        let b0 = 0x60 | (plan.tf << 3) | (u8::from(self.nhc) << 2) | plan.hlim;
+        let b1 = (u8::from(plan.cid) << 7)
+            | (u8::from(sac) << 6)
+            | (plan.src.mode << 4)
+            | (u8::from(plan.multicast) << 3)
+            | (u8::from(dac) << 2)
+            | plan.dst.mode;
+        let mut w = Writer { out, at: 0 };
+        w.put(&[b0, b1]);
+        if plan.cid {
+            let sci = plan.src.ctx.unwrap_or(0) & 0x0F;
+            let dci = plan.dst.ctx.unwrap_or(0) & 0x0F;
+            w.put(&[(sci << 4) | dci]);
+        }
+        let ecn_dscp = self.traffic_class.rotate_right(2);
+        let fl = self.flow_label.to_be_bytes();
+        let [_, f2, f1, f0] = fl;
+        match plan.tf {
+            0 => w.put(&[ecn_dscp, f2 & 0x0F, f1, f0]),
+            1 => w.put(&[(ecn_dscp & 0xC0) | (f2 & 0x0F), f1, f0]),
+            2 => w.put(&[ecn_dscp]),
+            _ => {}
+        }
+        if !self.nhc {
+            w.put(&[self.next_header]);
+        }
+        if plan.hlim == 0 {
+            w.put(&[self.hop_limit]);
+        }
+        let s = self.src.octets();
+        w.put(s.get(16usize.saturating_sub(plan.src.len)..).unwrap_or(&[]));
+        let d = self.dst.octets();
+        if plan.multicast {
+            w.put(&multicast_inline(&d, plan.dst.ctx.is_some(), plan.dst.mode));
+        } else {
+            w.put(d.get(16usize.saturating_sub(plan.dst.len)..).unwrap_or(&[]));
+        }
+        Ok(plan.len)
+    }
+}
+
+/// The inline octets of a multicast destination for a chosen mode.
+fn multicast_inline(d: &[u8; 16], dac: bool, mode: u8) -> MulticastInline {
+    let g = |i: usize| d.get(i).copied().unwrap_or(0);
+    let mut m = MulticastInline {
+        bytes: [0; 16],
+        len: 0,
+    };
+    let src: &[u8] = match (dac, mode) {
+        (true, _) => &[g(1), g(2), g(12), g(13), g(14), g(15)],
+        (false, 0) => d,
+        (false, 1) => &[g(1), g(11), g(12), g(13), g(14), g(15)],
+        (false, 2) => &[g(1), g(13), g(14), g(15)],
+        _ => &[g(15)],
+    };
+    if let Some(dst) = m.bytes.get_mut(..src.len()) {
+        dst.copy_from_slice(src);
+        m.len = src.len();
+    }
+    m
+}
+
+struct MulticastInline {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl core::ops::Deref for MulticastInline {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+fn multicast<'a>(
+    dac: bool,
+    mode: u8,
+    inline: &[u8],
+    ctx: impl FnOnce() -> Result<&'a Context, Error>,
+) -> Result<[u8; 16], Error> {
+    let g = |i: usize| inline.get(i).copied().unwrap_or(0);
+    let mut a = [0u8; 16];
+    match (dac, mode) {
+        (true, _) => {
+            // RFC 6282 §3.1.1 / RFC 3306: ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, the
+            // prefix and its length from the context (at most 64 bits of it).
+            let c = ctx()?;
+            let p = c.prefix.get(..8).unwrap_or(&[]);
+            a = [
+                0xFF,
+                g(0),
+                g(1),
+                c.len_bits.min(64),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                g(2),
+                g(3),
+                g(4),
+                g(5),
+            ];
+            if let Some(dst) = a.get_mut(4..12)
+                && p.len() == 8
+            {
+                dst.copy_from_slice(p);
+            }
+        }
+        (false, 0) => a = addr16(inline),
+        (false, 1) => {
+            a = [
+                0xFF,
+                g(0),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                g(1),
+                g(2),
+                g(3),
+                g(4),
+                g(5),
+            ]
+        }
+        (false, 2) => {
+            a = [
+                0xFF,
+                g(0),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                g(1),
+                g(2),
+                g(3),
+            ]
+        }
+        _ => {
+            a[0] = 0xFF;
+            a[1] = 0x02;
+            a[15] = g(0);
+        }
+    }
+    Ok(a)
+}
+
+/// One candidate encoding of an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrMode {
+    /// Context id for SAC/DAC=1, `None` for stateless.
+    pub ctx: Option<u8>,
+    /// SAM/DAM value.
+    pub mode: u8,
+    /// Inline octets.
+    pub len: usize,
+}
+
+/// The encoding [`Repr::plan`] chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// TF value.
+    pub tf: u8,
+    /// HLIM value.
+    pub hlim: u8,
+    /// Source encoding.
+    pub src: AddrMode,
+    /// Destination encoding.
+    pub dst: AddrMode,
+    /// M bit.
+    pub multicast: bool,
+    /// CID octet present.
+    pub cid: bool,
+    /// Total octets.
+    pub len: usize,
+}
+
+/// Best candidate using no context or context 0 (`zero`), and best overall (`any`).
+struct Best {
+    zero: AddrMode,
+    any: AddrMode,
+}
+
+impl Best {
+    fn pair(m: AddrMode) -> Self {
+        Self { zero: m, any: m }
+    }
+
+    fn offer(&mut self, m: AddrMode) {
+        if m.ctx.unwrap_or(0) == 0 && m.len < self.zero.len {
+            self.zero = m;
+        }
+        if m.len < self.any.len {
+            self.any = m;
+        }
+    }
+}
+
+fn best_source(a: &Ipv6Addr, env: &Env<'_>) -> Best {
+    if a.is_unspecified() {
+        return Best::pair(AddrMode {
+            ctx: Some(0),
+            mode: 0,
+            len: 0,
+        });
+    }
+    best_unicast(a, env, env.link.src)
+}
+
+fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
+    let o = a.octets();
+    let mut best = Best::pair(AddrMode {
+        ctx: None,
+        mode: 0,
+        len: 16,
+    });
+    // Modes from the shortest; each candidate is accepted only if decoding it gives `a` back.
+    for (mode, len) in [(3u8, 0usize), (2, 2), (1, 8)] {
+        let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
+        if unicast(false, mode, None, inline, ll, "").ok() == Some(o) {
+            best.offer(AddrMode {
+                ctx: None,
+                mode,
+                len,
+            });
+        }
+        for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
+            if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(o) {
+                best.offer(AddrMode {
+                    ctx: Some(id),
+                    mode,
+                    len,
+                });
+            }
+        }
+    }
+    best
+}
+
+fn best_multicast(a: &Ipv6Addr, env: &Env<'_>) -> Best {
+    let o = a.octets();
+    let mut best = Best::pair(AddrMode {
+        ctx: None,
+        mode: 0,
+        len: 16,
+    });
+    for (mode, len) in [(3u8, 1usize), (2, 4), (1, 6)] {
+        let inline = multicast_inline(&o, false, mode);
+        if multicast(false, mode, &inline, || Err(Error::NoPasaContext)).ok() == Some(o) {
+            best.offer(AddrMode {
+                ctx: None,
+                mode,
+                len,
+            });
+        }
+    }
+    let inline = multicast_inline(&o, true, 0);
+    for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
+        if multicast(true, 0, &inline, || Ok(c)).ok() == Some(o) {
+            best.offer(AddrMode {
+                ctx: Some(id),
+                mode: 0,
+                len: 6,
+            });
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    fn ctx64() -> Contexts {
+        Contexts::new().with(0, Context::new(ip("2001:db8::"), 64).unwrap())
+    }
+
+    fn ctx64_112() -> Contexts {
+        ctx64().with(1, Context::new(ip("2001:db8::"), 112).unwrap())
+    }
+
+    // SPEC.md §8.4 frame, IPHC part: `7C 57 40 <8-octet source IID>`.
+    static BYTES_IPHC_SAM01: [u8; 11] = [0x7C, 0x57, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x0B];
+    // SPEC.md §8.4 variant with context 1 = /112: `7C E7 10 40 00 0B`.
+    static BYTES_IPHC_SAM10: [u8; 6] = [0x7C, 0xE7, 0x10, 0x40, 0x00, 0x0B];
+
+    fn repr_spec() -> Repr {
+        Repr {
+            src: ip("2001:db8::b"),
+            dst: ip("2001:db8::2b"),
+            next_header: 17,
+            nhc: true,
+            hop_limit: 64,
+            traffic_class: 0,
+            flow_label: 0,
+        }
+    }
+
+    fn with_nhc(b: &[u8]) -> std::vec::Vec<u8> {
+        let mut v = b.to_vec();
+        v.push(0xF3);
+        v
+    }
+
+    extern crate std;
+
+    #[test]
+    fn decodes_spec_frame_with_pasa_coalescence() {
+        let c = ctx64();
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: Some("101011".parse().unwrap()),
+            link: LinkAddrs::default(),
+        };
+        let buf = with_nhc(&BYTES_IPHC_SAM01);
+        let p = Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!(p.layout().unwrap().header_len, 11);
+        assert_eq!(p.layout().unwrap().hop_limit_offset(), Some(2));
+        assert_eq!(Repr::parse(&p, &env).unwrap(), repr_spec());
+    }
+
+    #[test]
+    fn encodes_spec_frame_minimally_for_each_context_set() {
+        for (ctxs, want) in [(ctx64(), &BYTES_IPHC_SAM01[..]), (ctx64_112(), &BYTES_IPHC_SAM10[..])] {
+            let env = Env {
+                contexts: Some(&ctxs),
+                pasa_dst: Some("101011".parse().unwrap()),
+                link: LinkAddrs::default(),
+            };
+            let mut buf = [0xFFu8; 20];
+            let n = repr_spec().emit(&mut buf, &env, HopLimitMode::Inline).unwrap();
+            assert_eq!(&buf[..n], want);
+            assert!(buf[n..].iter().all(|&b| b == 0xFF));
+            let full = with_nhc(&buf[..n]);
+            let p = Packet::new_checked(&full[..]).unwrap();
+            assert_eq!(Repr::parse(&p, &env).unwrap(), repr_spec());
+        }
+    }
+
+    #[test]
+    fn truncated_at_every_length() {
+        let buf = with_nhc(&BYTES_IPHC_SAM01);
+        for n in 0..BYTES_IPHC_SAM01.len() {
+            assert!(
+                matches!(Packet::new_checked(&buf[..n]), Err(Error::Truncated { .. })),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_reserved_modes_and_unknown_contexts() {
+        assert_eq!(
+            Packet::new_checked(&[0x7B, 0x04][..]).err(),
+            Some(Error::Reserved("M=0 DAC=1 DAM=00"))
+        );
+        assert_eq!(
+            Packet::new_checked(&[0x7B, 0x0D, 0][..]).err(),
+            Some(Error::Reserved("M=1 DAC=1 DAM!=00"))
+        );
+        let c = ctx64();
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: Some(PasaAddr::ROOT),
+            link: LinkAddrs::default(),
+        };
+        // CID=1, SCI=3: not configured.
+        let p = Packet::new_checked(&[0x7B, 0xE7, 0x30, 58, 0, 0][..]).unwrap();
+        assert_eq!(Repr::parse(&p, &env), Err(Error::UnknownContext(3)));
+        // DAC=1 DAM=11 with no PASA-6LoRH and no link-layer address.
+        let env = Env {
+            contexts: Some(&c),
+            ..Env::default()
+        };
+        let p = Packet::new_checked(&[0x7B, 0x47, 58][..]).unwrap();
+        assert_eq!(Repr::parse(&p, &env), Err(Error::NoDestinationSource));
+        // SAM=11 stateless without a link-layer source.
+        let p = Packet::new_checked(&[0x7B, 0x33, 58][..]).unwrap();
+        assert_eq!(Repr::parse(&p, &env), Err(Error::LinkAddress("source")));
+    }
+
+    #[test]
+    fn round_trips_link_local_multicast_and_traffic_class() {
+        let mac_s = [0x02, 0, 0, 0, 0, 0x0B];
+        let c = ctx64();
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: None,
+            link: LinkAddrs {
+                src: Some(&mac_s),
+                dst: None,
+            },
+        };
+        let cases = [
+            (ip("fe80::ff:fe00:b"), ip("ff02::2"), 0u8, 0u32, 4usize),
+            (ip("fe80::1"), ip("ff05::1:3"), 0xB8, 0, 16),
+            (ip("fe80::1234:5678:9abc:def0"), ip("ff08::12:3456:789a"), 0x01, 0x12345, 20),
+            (ip("::"), ip("ff02::1:ff00:b"), 0xB9, 0xABCDE, 13),
+            (ip("2001:db8::7"), ip("2001:db8:1::1"), 0, 0, 27),
+            (ip("2001:db9::7"), ip("2001:db8::2:3"), 0, 0, 27),
+        ];
+        for (s, d, tc, fl, want_len) in cases {
+            let r = Repr {
+                src: s,
+                dst: d,
+                next_header: 58,
+                nhc: false,
+                hop_limit: 255,
+                traffic_class: tc,
+                flow_label: fl,
+            };
+            let mut buf = [0xFFu8; 48];
+            let n = r.emit(&mut buf, &env, HopLimitMode::Compact).unwrap();
+            assert_eq!(n, want_len, "{s} -> {d}");
+            assert_eq!(r.buffer_len(&env, HopLimitMode::Compact).unwrap(), n);
+            let p = Packet::new_checked(&buf[..n]).unwrap();
+            assert_eq!(Repr::parse(&p, &env).unwrap(), r, "{s} -> {d}");
+        }
+    }
+
+    #[test]
+    fn link_local_from_mac_is_fully_elided() {
+        let mac = [0x02, 0, 0, 0, 0, 0x0B];
+        let iid = iid_from_link(&mac).unwrap();
+        assert_eq!(iid, [0, 0, 0, 0xFF, 0xFE, 0, 0, 0x0B]);
+        assert_eq!(iid_from_link(&[1, 2, 3]), None);
+        let s = Ipv6Addr::from(with_iid(LINK_LOCAL, iid));
+        let env = Env {
+            link: LinkAddrs {
+                src: Some(&mac),
+                dst: Some(&mac),
+            },
+            ..Env::default()
+        };
+        let r = Repr {
+            src: s,
+            dst: s,
+            next_header: 58,
+            nhc: false,
+            hop_limit: 255,
+            traffic_class: 0,
+            flow_label: 0,
+        };
+        let mut buf = [0u8; 8];
+        // 2 base octets + next header; both addresses elided.
+        assert_eq!(r.emit(&mut buf, &env, HopLimitMode::Compact).unwrap(), 3);
+    }
+
+    #[test]
+    fn hop_limit_is_rewritten_in_place() {
+        let mut buf = with_nhc(&BYTES_IPHC_SAM01);
+        let mut p = Packet::new_unchecked(&mut buf[..]);
+        assert!(p.set_hop_limit(63));
+        assert_eq!(buf[2], 63);
+        let mut compact = [0x7E, 0x57];
+        assert!(!Packet::new_unchecked(&mut compact[..]).set_hop_limit(1));
+    }
+
+    #[test]
+    fn context_longer_than_128_is_refused() {
+        assert_eq!(
+            Context::new(ip("::"), 129),
+            Err(Error::ContextLength(129))
+        );
+        let c = Context::new(ip("2001:db8:ffff::"), 36).unwrap();
+        assert_eq!(c.prefix(), ip("2001:db8:f000::"));
+    }
+}
