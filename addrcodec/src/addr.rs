@@ -77,7 +77,9 @@ pub enum AddrError {
 impl fmt::Display for AddrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Zero => f.write_str("PASA address is zero (every TAAF address starts with bit 1)"),
+            Self::Zero => {
+                f.write_str("PASA address is zero (every TAAF address starts with bit 1)")
+            }
             Self::Empty => f.write_str("PASA address is empty"),
             Self::TooLong => f.write_str("PASA address is longer than 64 bits"),
             Self::LeadingZero => {
@@ -210,7 +212,9 @@ impl PasaAddr {
     /// and a host adds one final level.
     #[inline]
     pub const fn depth(self) -> u8 {
-        let zeros = self.len_bits().wrapping_sub(self.0.get().count_ones() as u8);
+        let zeros = self
+            .len_bits()
+            .wrapping_sub(self.0.get().count_ones() as u8);
         zeros.wrapping_add(self.is_host() as u8)
     }
 
@@ -283,15 +287,23 @@ impl PasaAddr {
     /// the run that step 6 skips. No loop over bits.
     #[inline]
     pub const fn decide(self, da: PasaAddr) -> Decision {
-        let ca = self.value();
-        let d = da.value();
         if self.is_host() {
-            return if d == ca {
+            return if da.value() == self.value() {
                 Decision::Deliver
             } else {
                 Decision::Parent
             };
         }
+        self.seven_steps(da)
+    }
+
+    /// draft-13 §7.1 steps 2 to 6 exactly as written, whatever the role of `self`. Run on a host
+    /// whose address is a bit-prefix of `da` it names a "child" the host cannot have (the trap
+    /// of SPEC.md §1.5); nodes use [`PasaAddr::decide`], which applies the host rule.
+    #[inline]
+    pub const fn seven_steps(self, da: PasaAddr) -> Decision {
+        let ca = self.value();
+        let d = da.value();
         let lc = self.len_bits() as u32;
         let ld = da.len_bits() as u32;
         // Steps 2-4: not longer -> deliver if equal, else up.
@@ -314,10 +326,12 @@ impl PasaAddr {
             Decision::Child(da)
         } else {
             // Cut DA just after the first 0: keep ld - (m - j - 1) bits; the root bit survives.
-            Decision::Child(PasaAddr(match NonZeroU64::new(d >> m.wrapping_sub(j).wrapping_sub(1)) {
-                Some(v) => v,
-                None => NonZeroU64::MIN,
-            }))
+            Decision::Child(PasaAddr(
+                match NonZeroU64::new(d >> m.wrapping_sub(j).wrapping_sub(1)) {
+                    Some(v) => v,
+                    None => NonZeroU64::MIN,
+                },
+            ))
         }
     }
 

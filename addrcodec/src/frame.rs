@@ -169,7 +169,10 @@ impl fmt::Display for Error {
                 write!(f, "offset {at}: dispatch {octet:#04x} not handled here")
             }
             Self::UnknownCritical { at, lorh_type } => {
-                write!(f, "offset {at}: unknown critical 6LoRH type {lorh_type:#04x}")
+                write!(
+                    f,
+                    "offset {at}: unknown critical 6LoRH type {lorh_type:#04x}"
+                )
             }
             Self::TooManyLorh { at } => {
                 write!(f, "offset {at}: more than {MAX_LORH} 6LoRH headers")
@@ -338,7 +341,12 @@ impl Decoded<'_> {
         if let Some(c) = hdr.get_mut(6..8) {
             c.fill(0);
         }
-        Some(checksum::udp(&self.ip.src, &self.ip.dst, &hdr, self.payload))
+        Some(checksum::udp(
+            &self.ip.src,
+            &self.ip.dst,
+            &hdr,
+            self.payload,
+        ))
     }
 }
 
@@ -568,12 +576,12 @@ impl<'a> Ipv6View<'a> {
             return Err(Error::Ipv6(Ipv6Error::Version(v0 >> 4)));
         }
         let payload_len = u16::from_be_bytes([*l1, *l0]);
-        let payload = rest
-            .get(..usize::from(payload_len))
-            .ok_or(Error::Ipv6(Ipv6Error::PayloadLength {
-                field: payload_len,
-                present: rest.len(),
-            }))?;
+        let payload =
+            rest.get(..usize::from(payload_len))
+                .ok_or(Error::Ipv6(Ipv6Error::PayloadLength {
+                    field: payload_len,
+                    present: rest.len(),
+                }))?;
         let mut src = [0u8; 16];
         let mut dst = [0u8; 16];
         let (s, d) = addrs.split_at(16);

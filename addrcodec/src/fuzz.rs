@@ -181,9 +181,57 @@ pub fn nhc_udp(data: &[u8]) {
     }
 }
 
-/// ND options: walk the list and parse every option the codec knows.
+/// ND options: walk the list, parse every option the codec knows, re-emit it and parse that
+/// again: the value must survive.
 pub fn nd_options(data: &[u8]) {
     let _ = nd::check_options(data);
+    for item in nd::NdOptions::new(data) {
+        let Ok((ty, opt)) = item else {
+            return;
+        };
+        match ty {
+            nd::DEFAULT_GAAO_TYPE => round_trip(
+                nd::GaaoPacket::new_checked(opt).and_then(|p| nd::GaaoRepr::parse(&p)),
+                |r, b| r.emit_slice(b),
+                |b| nd::GaaoPacket::new_checked(b).and_then(|p| nd::GaaoRepr::parse(&p)),
+            ),
+            nd::EARO_TYPE => round_trip(
+                nd::EaroPacket::new_checked(opt).and_then(|p| nd::EaroRepr::parse(&p)),
+                |r, b| r.emit_slice(b),
+                |b| nd::EaroPacket::new_checked(b).and_then(|p| nd::EaroRepr::parse(&p)),
+            ),
+            nd::CIO_TYPE => round_trip(
+                nd::CioPacket::new_checked(opt).and_then(|p| nd::CioRepr::parse(&p)),
+                |r, b| r.emit_slice(b),
+                |b| nd::CioPacket::new_checked(b).and_then(|p| nd::CioRepr::parse(&p)),
+            ),
+            nd::SLLAO_TYPE | nd::TLLAO_TYPE => round_trip(
+                nd::LlaoPacket::new_checked(opt).and_then(|p| nd::LlaoRepr::parse(&p)),
+                |r, b| r.emit_slice(b),
+                |b| nd::LlaoPacket::new_checked(b).and_then(|p| nd::LlaoRepr::parse(&p)),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// If `parsed` is a value, emitting it and parsing the result must give it back.
+fn round_trip<R: PartialEq + core::fmt::Debug, E: core::fmt::Debug>(
+    parsed: Result<R, E>,
+    emit: impl Fn(&R, &mut [u8]) -> Result<usize, E>,
+    reparse: impl Fn(&[u8]) -> Result<R, E>,
+) {
+    let Ok(r) = parsed else {
+        return;
+    };
+    let mut buf = [0u8; 64];
+    let Ok(n) = emit(&r, &mut buf) else {
+        panic!("{r:?} parsed but cannot be emitted");
+    };
+    match reparse(buf.get(..n).unwrap_or(&[])) {
+        Ok(back) if back == r => {}
+        other => panic!("{r:?} re-emitted parses as {other:?}"),
+    }
 }
 
 /// A whole frame: parse, decompress, compress the result again and decode that: the IPv6
@@ -218,9 +266,14 @@ pub fn frame(data: &[u8]) {
         nhc: d.ip.nhc,
         ..d2.ip
     } == d.ip;
-    if !same_ip || d2.payload != d.payload || d2.udp.map(|u| u.src_port) != d.udp.map(|u| u.src_port)
+    if !same_ip
+        || d2.payload != d.payload
+        || d2.udp.map(|u| u.src_port) != d.udp.map(|u| u.src_port)
     {
-        panic!("frame does not survive decompress/compress: {:?} vs {:?}", d.ip, d2.ip);
+        panic!(
+            "frame does not survive decompress/compress: {:?} vs {:?}",
+            d.ip, d2.ip
+        );
     }
 }
 
@@ -232,7 +285,10 @@ struct TextBuf {
 
 impl Default for TextBuf {
     fn default() -> Self {
-        Self { buf: [0; 80], len: 0 }
+        Self {
+            buf: [0; 80],
+            len: 0,
+        }
     }
 }
 

@@ -91,7 +91,9 @@ mod tests {
                 0x80..=0xBF => assert_eq!((d0, d1), (Dispatch::Mesh, Dispatch::Lorh)),
                 0xC0..=0xC7 => assert_eq!((d0, d1), (Dispatch::Frag1, Dispatch::Reserved(o))),
                 0xE0..=0xE7 => assert_eq!((d0, d1), (Dispatch::FragN, Dispatch::Reserved(o))),
-                0xF0..=0xFF => assert_eq!((d0, d1), (Dispatch::Page(o & 15), Dispatch::Page(o & 15))),
+                0xF0..=0xFF => {
+                    assert_eq!((d0, d1), (Dispatch::Page(o & 15), Dispatch::Page(o & 15)))
+                }
                 _ => assert_eq!((d0, d1), (Dispatch::Reserved(o), Dispatch::Reserved(o))),
             }
         }

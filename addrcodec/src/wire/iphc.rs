@@ -75,7 +75,10 @@ impl fmt::Display for Error {
                 "IPHC DAC=1 DAM=11 but no PASA-6LoRH or link-layer address to rebuild it from",
             ),
             Self::LinkAddress(which) => {
-                write!(f, "IPHC needs the link-layer {which} address (2, 6 or 8 octets)")
+                write!(
+                    f,
+                    "IPHC needs the link-layer {which} address (2, 6 or 8 octets)"
+                )
             }
             Self::UnsupportedNhc(b) => write!(f, "NHC octet {b:#04x} is not supported (UDP only)"),
             Self::MissingNhc => f.write_str("IPHC NH=1 but no NHC octet follows"),
@@ -515,7 +518,9 @@ fn unicast(
         0 => return Ok(addr16(inline)),
         1 => iid8(inline),
         2 => short_iid(inline),
-        _ => ll.and_then(iid_from_link).ok_or(Error::LinkAddress(which))?,
+        _ => ll
+            .and_then(iid_from_link)
+            .ok_or(Error::LinkAddress(which))?,
     };
     if !stateful {
         return Ok(with_iid(LINK_LOCAL, iid));
@@ -602,14 +607,7 @@ impl Repr {
             } else {
                 None
             };
-            unicast(
-                p.dac(),
-                p.dam(),
-                dctx,
-                dinline,
-                env.link.dst,
-                "destination",
-            )?
+            unicast(p.dac(), p.dam(), dctx, dinline, env.link.dst, "destination")?
         };
         Ok(Self {
             src: Ipv6Addr::from(src),
@@ -656,11 +654,7 @@ impl Repr {
             s.len.saturating_add(d.len).saturating_add(usize::from(cid))
         };
         let mut best = (src.zero, dst.zero);
-        for cand in [
-            (src.zero, dst.any),
-            (src.any, dst.zero),
-            (src.any, dst.any),
-        ] {
+        for cand in [(src.zero, dst.any), (src.any, dst.zero), (src.any, dst.any)] {
             if cost(&cand.0, &cand.1) < cost(&best.0, &best.1) {
                 best = cand;
             }
@@ -1066,14 +1060,19 @@ mod tests {
 
     #[test]
     fn encodes_spec_frame_minimally_for_each_context_set() {
-        for (ctxs, want) in [(ctx64(), &BYTES_IPHC_SAM01[..]), (ctx64_112(), &BYTES_IPHC_SAM10[..])] {
+        for (ctxs, want) in [
+            (ctx64(), &BYTES_IPHC_SAM01[..]),
+            (ctx64_112(), &BYTES_IPHC_SAM10[..]),
+        ] {
             let env = Env {
                 contexts: Some(&ctxs),
                 pasa_dst: Some("101011".parse().unwrap()),
                 link: LinkAddrs::default(),
             };
             let mut buf = [0xFFu8; 20];
-            let n = repr_spec().emit(&mut buf, &env, HopLimitMode::Inline).unwrap();
+            let n = repr_spec()
+                .emit(&mut buf, &env, HopLimitMode::Inline)
+                .unwrap();
             assert_eq!(&buf[..n], want);
             assert!(buf[n..].iter().all(|&b| b == 0xFF));
             let full = with_nhc(&buf[..n]);
@@ -1139,7 +1138,13 @@ mod tests {
         let cases = [
             (ip("fe80::ff:fe00:b"), ip("ff02::2"), 0u8, 0u32, 4usize),
             (ip("fe80::1"), ip("ff05::1:3"), 0xB8, 0, 16),
-            (ip("fe80::1234:5678:9abc:def0"), ip("ff08::12:3456:789a"), 0x01, 0x12345, 20),
+            (
+                ip("fe80::1234:5678:9abc:def0"),
+                ip("ff08::12:3456:789a"),
+                0x01,
+                0x12345,
+                20,
+            ),
             (ip("::"), ip("ff02::1:ff00:b"), 0xB9, 0xABCDE, 13),
             (ip("2001:db8::7"), ip("2001:db8:1::1"), 0, 0, 27),
             (ip("2001:db9::7"), ip("2001:db8::2:3"), 0, 0, 27),
@@ -1203,10 +1208,7 @@ mod tests {
 
     #[test]
     fn context_longer_than_128_is_refused() {
-        assert_eq!(
-            Context::new(ip("::"), 129),
-            Err(Error::ContextLength(129))
-        );
+        assert_eq!(Context::new(ip("::"), 129), Err(Error::ContextLength(129)));
         let c = Context::new(ip("2001:db8:ffff::"), 36).unwrap();
         assert_eq!(c.prefix(), ip("2001:db8:f000::"));
     }

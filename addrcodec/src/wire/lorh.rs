@@ -57,7 +57,10 @@ impl fmt::Display for Error {
             Self::NotLorh(b) => write!(f, "octet {b:#04x} is not a 6LoRH dispatch (10xxxxxx)"),
             Self::WrongClass(c) => write!(f, "6LoRH is {c:?}, not the class expected"),
             Self::WrongType { expected, got } => {
-                write!(f, "6LoRH type {got:#04x} where {expected:#04x} was expected")
+                write!(
+                    f,
+                    "6LoRH type {got:#04x} where {expected:#04x} was expected"
+                )
             }
             Self::ZeroAddress => f.write_str("PASA-6LoRH address is zero"),
             Self::BadIpInIpLength(l) => write!(
@@ -424,10 +427,7 @@ impl<T: AsRef<[u8]>> IpInIpPacket<T> {
 
     /// The compressed encapsulator address (empty when elided).
     pub fn encapsulator(&self) -> &[u8] {
-        self.buffer
-            .as_ref()
-            .get(3..self.total_len())
-            .unwrap_or(&[])
+        self.buffer.as_ref().get(3..self.total_len()).unwrap_or(&[])
     }
 }
 
@@ -620,7 +620,10 @@ mod tests {
             let p = IpInIpPacket::new_checked(&buf[..n]).unwrap();
             assert_eq!(IpInIpRepr::parse(&p).unwrap(), r);
             for cut in 0..n {
-                assert!(IpInIpPacket::new_checked(&buf[..cut]).is_err(), "{len}/{cut}");
+                assert!(
+                    IpInIpPacket::new_checked(&buf[..cut]).is_err(),
+                    "{len}/{cut}"
+                );
             }
         }
         let mut bad = IpInIpRepr::elided(1);

@@ -17,7 +17,5 @@ pub mod nhc;
 
 pub use dispatch::Dispatch;
 pub use iphc::{Context, Contexts, Packet as IphcPacket, Repr as IphcRepr};
-pub use lorh::{
-    IpInIpRepr, Lorh, LorhClass, Packet as LorhPacket, PasaLorhRepr,
-};
+pub use lorh::{IpInIpRepr, Lorh, LorhClass, Packet as LorhPacket, PasaLorhRepr};
 pub use nhc::{UdpPacket as UdpNhcPacket, UdpRepr as UdpNhcRepr};

@@ -444,44 +444,8 @@ impl U2 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// GAAO
+// Private helpers: every read and write goes through `get`/`get_mut`
 // ---------------------------------------------------------------------------------------------
-
-/// A view of a Generic Address Assignment Option (draft-ietf-6lo-nd-gaao-09 §4).
-///
-/// ```text
-///  0                   1                   2                   3
-///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |     Type      |    Length     |    Status     |    Opaque     |
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |R|C| Rsvd|   PfxLen    |  AAF  |      Assignment Lifetime      |
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |                                                               |
-/// ...            Registration Ownership Verifier (ROVR)         ...
-/// |                  (64, 128, 192 or 256 bits)                   |
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |                                                               |
-/// +          Address/Prefix (128 bits, only if PfxLen != 0)       +
-/// |                                                               |
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// ```
-///
-/// Length = 1 + ROVR octets / 8, plus 2 when the Address is present. Assignment Lifetime is in
-/// minutes. Rsvd is sent as 0 and ignored on receipt.
-///
-/// **How the ROVR size is found.** The Length alone does not say whether the octets after
-/// octet 8 are a ROVR or a ROVR plus an Address (24 octets could be a 192-bit ROVR, or a 64-bit
-/// ROVR and an Address). GAAO-09 §4 requires PfxLen 0 in an NS without Address and the real
-/// length (64 for an address) when an Address is carried, so this codec decides by PfxLen:
-/// **PfxLen = 0 means no Address** (the ROVR is all of Length × 8 − 8 octets, which must be 8,
-/// 16, 24 or 32); **PfxLen ≠ 0 means the last 16 octets are the Address** (the ROVR is
-/// Length × 8 − 24 octets, which must be 8, 16, 24 or 32). Any PfxLen 1..=127 is accepted with
-/// an Address; what to do with it is the registrar's policy.
-#[derive(Debug, Clone)]
-pub struct GaaoPacket<T: AsRef<[u8]>> {
-    buffer: T,
-}
 
 mod field {
     //! Octet offsets shared by the options.
@@ -574,17 +538,11 @@ fn check_header(buf: &[u8], min_len: usize) -> Result<usize, NdError> {
     Ok(total)
 }
 
-/// Where the parts of a GAAO sit, from its Length and PfxLen (see [`GaaoPacket`]).
-#[derive(Debug, Clone, Copy)]
-struct GaaoLayout {
-    rovr_len: usize,
-    has_address: bool,
-}
-
-fn gaao_layout(length: u8, pfx_len: u8) -> Result<GaaoLayout, NdError> {
+/// The ROVR size in octets of a GAAO with this Length and PfxLen (see [`GaaoPacket`]): the
+/// octets after the 8-octet header, less the 16-octet Address when PfxLen is not 0.
+fn gaao_rovr_len(length: u8, pfx_len: u8) -> Result<usize, NdError> {
     let body = length_to_octets(length).saturating_sub(GAAO_HEADER_LEN);
-    let has_address = pfx_len != 0;
-    let rovr_len = if has_address {
+    let rovr_len = if pfx_len != 0 {
         body.checked_sub(GAAO_ADDRESS_LEN)
             .ok_or(NdError::BadLength {
                 field: "GAAO with PfxLen != 0 has no room for its 16-octet Address",
@@ -596,10 +554,47 @@ fn gaao_layout(length: u8, pfx_len: u8) -> Result<GaaoLayout, NdError> {
     if !Rovr::is_valid_len(rovr_len) {
         return Err(NdError::BadRovrLen { octets: rovr_len });
     }
-    Ok(GaaoLayout {
-        rovr_len,
-        has_address,
-    })
+    Ok(rovr_len)
+}
+
+// ---------------------------------------------------------------------------------------------
+// GAAO
+// ---------------------------------------------------------------------------------------------
+
+/// A view of a Generic Address Assignment Option (draft-ietf-6lo-nd-gaao-09 §4).
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |     Type      |    Length     |    Status     |    Opaque     |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |R|C| Rsvd|   PfxLen    |  AAF  |      Assignment Lifetime      |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                                                               |
+/// ...            Registration Ownership Verifier (ROVR)         ...
+/// |                  (64, 128, 192 or 256 bits)                   |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                                                               |
+/// +          Address/Prefix (128 bits, only if PfxLen != 0)       +
+/// |                                                               |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// ```
+///
+/// Length = 1 + ROVR octets / 8, plus 2 when the Address is present. Assignment Lifetime is in
+/// minutes. Rsvd is sent as 0 and ignored on receipt.
+///
+/// **How the ROVR size is found.** The Length alone does not say whether the octets after
+/// octet 8 are a ROVR or a ROVR plus an Address (24 octets could be a 192-bit ROVR, or a 64-bit
+/// ROVR and an Address). GAAO-09 §4 requires PfxLen 0 in an NS without Address and the real
+/// length (64 for an address) when an Address is carried, so this codec decides by PfxLen:
+/// **PfxLen = 0 means no Address** (the ROVR is all of Length × 8 − 8 octets, which must be 8,
+/// 16, 24 or 32); **PfxLen ≠ 0 means the last 16 octets are the Address** (the ROVR is
+/// Length × 8 − 24 octets, which must be 8, 16, 24 or 32). Any PfxLen 1..=127 is accepted with
+/// an Address; what to do with it is the registrar's policy.
+#[derive(Debug, Clone)]
+pub struct GaaoPacket<T: AsRef<[u8]>> {
+    buffer: T,
 }
 
 impl<T: AsRef<[u8]>> GaaoPacket<T> {
@@ -621,7 +616,7 @@ impl<T: AsRef<[u8]>> GaaoPacket<T> {
     /// option type is not checked here (see [`GaaoRepr::parse_with_type`]).
     pub fn check_len(&self) -> Result<(), NdError> {
         check_header(self.buffer.as_ref(), GAAO_MIN_LEN)?;
-        gaao_layout(self.length(), self.pfx_len()).map(|_| ())
+        gaao_rovr_len(self.length(), self.pfx_len()).map(|_| ())
     }
 
     /// The wrapped buffer.
@@ -695,10 +690,10 @@ impl<T: AsRef<[u8]>> GaaoPacket<T> {
 
     /// The ROVR octets (empty if the view does not pass `check_len`).
     pub fn rovr(&self) -> &[u8] {
-        let Ok(layout) = gaao_layout(self.length(), self.pfx_len()) else {
+        let Ok(rovr_len) = gaao_rovr_len(self.length(), self.pfx_len()) else {
             return &[];
         };
-        let Some(end) = field::ROVR.checked_add(layout.rovr_len) else {
+        let Some(end) = field::ROVR.checked_add(rovr_len) else {
             return &[];
         };
         self.buffer.as_ref().get(field::ROVR..end).unwrap_or(&[])
@@ -783,7 +778,11 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> GaaoPacket<T> {
 
     /// Sets the Assignment Lifetime, in minutes.
     pub fn set_assignment_lifetime_min(&mut self, value: u16) {
-        write_at(self.buffer.as_mut(), field::LIFETIME_HI, &value.to_be_bytes());
+        write_at(
+            self.buffer.as_mut(),
+            field::LIFETIME_HI,
+            &value.to_be_bytes(),
+        );
     }
 
     /// Writes `rovr` from octet 8 on (set Length and PfxLen to match).
@@ -846,13 +845,16 @@ impl GaaoRepr {
         packet: &GaaoPacket<&T>,
         option_type: u8,
     ) -> Result<Self, NdError> {
-        packet.check_len()?;
+        // Framing first, then the type, then the type-specific layout: an EARO handed to the
+        // GAAO parser is reported as the wrong type, not as a bad GAAO.
+        check_header(packet.buffer.as_ref(), GAAO_MIN_LEN)?;
         if packet.option_type() != option_type {
             return Err(NdError::WrongType {
                 expected: option_type,
                 got: packet.option_type(),
             });
         }
+        packet.check_len()?;
         let address = match packet.address() {
             None => None,
             Some(bytes) => Some(GaaoAddress {
@@ -1135,7 +1137,11 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> EaroPacket<T> {
 
     /// Sets the Registration Lifetime, in units of 60 seconds.
     pub fn set_registration_lifetime_60s(&mut self, value: u16) {
-        write_at(self.buffer.as_mut(), field::LIFETIME_HI, &value.to_be_bytes());
+        write_at(
+            self.buffer.as_mut(),
+            field::LIFETIME_HI,
+            &value.to_be_bytes(),
+        );
     }
 
     /// Writes `rovr` from octet 8 on (set Length to match).
@@ -1171,13 +1177,15 @@ pub struct EaroRepr {
 impl EaroRepr {
     /// Decodes an EARO. The two reserved flag bits are ignored.
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &EaroPacket<&T>) -> Result<Self, NdError> {
-        packet.check_len()?;
+        // Framing first, then the type, then the ROVR size.
+        check_header(packet.buffer.as_ref(), EARO_MIN_LEN)?;
         if packet.option_type() != EARO_TYPE {
             return Err(NdError::WrongType {
                 expected: EARO_TYPE,
                 got: packet.option_type(),
             });
         }
+        packet.check_len()?;
         Ok(Self {
             status: packet.status(),
             opaque: packet.opaque(),
@@ -1678,9 +1686,7 @@ impl LlaoRepr {
 
     /// Decodes an SLLAO/TLLAO on an IEEE 802.15.4 link using short addresses: Length 1
     /// gives a 2-octet short address, Length 2 an EUI-64 (RFC 4944 §8).
-    pub fn parse_short<T: AsRef<[u8]> + ?Sized>(
-        packet: &LlaoPacket<&T>,
-    ) -> Result<Self, NdError> {
+    pub fn parse_short<T: AsRef<[u8]> + ?Sized>(packet: &LlaoPacket<&T>) -> Result<Self, NdError> {
         Self::parse_inner(packet, 2)
     }
 
@@ -1688,12 +1694,14 @@ impl LlaoRepr {
         packet: &LlaoPacket<&T>,
         length1_octets: usize,
     ) -> Result<Self, NdError> {
-        packet.check_len()?;
+        // Framing first, then the type, then the Length.
+        check_header(packet.buffer.as_ref(), OPTION_UNIT_LEN)?;
         let kind = LlaoKind::from_option_type(packet.option_type()).ok_or(
             NdError::NotLinkLayerAddress {
                 got: packet.option_type(),
             },
         )?;
+        packet.check_len()?;
         let octets = if packet.length() == 1 {
             length1_octets
         } else {
@@ -1857,5 +1865,1475 @@ pub fn find(opts: &[u8], option_type: u8) -> Result<Option<&[u8]>, NdError> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use proptest::prelude::*;
+    use std::string::ToString;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// SPEC.md §8.6: the ROVR placeholder used by all three vectors.
+    const ROVR_8_6: [u8; 8] = [0x02, 0x00, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x0B];
+
+    /// SPEC.md §8.6 (vectors.json `gaao_ns`): NS(GAAO) request, R=0, PfxLen 0, AAF 0,
+    /// lifetime 0.
+    static BYTES_GAAO_NS: [u8; 16] = [
+        0xFD, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //
+        0x02, 0x00, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x0B,
+    ];
+
+    /// SPEC.md §8.6 (vectors.json `gaao_na`): NA(GAAO) from node 10 assigning 1010, R=1,
+    /// PfxLen 64, AAF F, 1440 minutes.
+    static BYTES_GAAO_NA: [u8; 32] = [
+        0xFD, 0x04, 0x00, 0x00, 0x84, 0x0F, 0x05, 0xA0, //
+        0x02, 0x00, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x0B, //
+        0x20, 0x01, 0x0D, 0xB8, 0x00, 0x00, 0x00, 0x00, //
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0A,
+    ];
+
+    /// SPEC.md §8.6 (vectors.json `earo_ns`): follow-up NS(EARO), T=1, R=1, TID 1,
+    /// 1440 × 60 s.
+    static BYTES_EARO_NS: [u8; 16] = [
+        0x21, 0x02, 0x00, 0x00, 0x03, 0x01, 0x05, 0xA0, //
+        0x02, 0x00, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x0B,
+    ];
+
+    /// 2001:db8::a, the address of node 1010 in SPEC.md §8.6.
+    const ADDR_1010: [u8; 16] = [
+        0x20, 0x01, 0x0D, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0A,
+    ];
+
+    fn rovr_8_6() -> Rovr {
+        Rovr::new(&ROVR_8_6).unwrap()
+    }
+
+    /// A ROVR of `n` octets 0xA0, 0xA1, ...
+    fn rovr_of(n: usize) -> Rovr {
+        let bytes: Vec<u8> = (0..n).map(|k| 0xA0u8.wrapping_add(k as u8)).collect();
+        Rovr::new(&bytes).unwrap()
+    }
+
+    fn repr_gaao_ns() -> GaaoRepr {
+        GaaoRepr {
+            status: 0,
+            opaque: 0,
+            r: false,
+            c: false,
+            aaf: Aaf::NONE,
+            assignment_lifetime_min: 0,
+            rovr: rovr_8_6(),
+            address: None,
+        }
+    }
+
+    fn repr_gaao_na() -> GaaoRepr {
+        GaaoRepr {
+            status: 0,
+            opaque: 0,
+            r: true,
+            c: false,
+            aaf: Aaf::TAAF_DEFAULT,
+            assignment_lifetime_min: 1440,
+            rovr: rovr_8_6(),
+            address: Some(GaaoAddress {
+                pfx_len: PfxLen::ADDRESS,
+                bytes: ADDR_1010,
+            }),
+        }
+    }
+
+    fn repr_earo_ns() -> EaroRepr {
+        EaroRepr {
+            status: 0,
+            opaque: 0,
+            t: true,
+            r: true,
+            i: U2::ZERO,
+            p: U2::ZERO,
+            tid: 1,
+            lifetime_60s: 1440,
+            rovr: rovr_8_6(),
+        }
+    }
+
+    /// Any option of this file, so the per-type properties run over one list of samples.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Any {
+        Gaao(GaaoRepr),
+        Earo(EaroRepr),
+        Cio(CioRepr),
+        /// The bool says "parse as a short-address link".
+        Llao(LlaoRepr, bool),
+    }
+
+    impl Any {
+        fn buffer_len(&self) -> usize {
+            match self {
+                Any::Gaao(r) => r.buffer_len(),
+                Any::Earo(r) => r.buffer_len(),
+                Any::Cio(r) => r.buffer_len(),
+                Any::Llao(r, _) => r.buffer_len(),
+            }
+        }
+
+        /// Emits through the packet view (the smoltcp path).
+        fn emit(&self, buf: &mut [u8]) {
+            match self {
+                Any::Gaao(r) => r.emit(&mut GaaoPacket::new_unchecked(buf)),
+                Any::Earo(r) => r.emit(&mut EaroPacket::new_unchecked(buf)),
+                Any::Cio(r) => r.emit(&mut CioPacket::new_unchecked(buf)),
+                Any::Llao(r, _) => r.emit(&mut LlaoPacket::new_unchecked(buf)),
+            }
+        }
+
+        fn emit_slice(&self, buf: &mut [u8]) -> Result<usize, NdError> {
+            match self {
+                Any::Gaao(r) => r.emit_slice(buf),
+                Any::Earo(r) => r.emit_slice(buf),
+                Any::Cio(r) => r.emit_slice(buf),
+                Any::Llao(r, _) => r.emit_slice(buf),
+            }
+        }
+
+        fn encode(&self) -> Vec<u8> {
+            let mut buf = vec![0u8; self.buffer_len()];
+            self.emit(&mut buf);
+            buf
+        }
+
+        /// `new_checked` of the matching view.
+        fn check(&self, bytes: &[u8]) -> Result<(), NdError> {
+            match self {
+                Any::Gaao(_) => GaaoPacket::new_checked(bytes).map(|_| ()),
+                Any::Earo(_) => EaroPacket::new_checked(bytes).map(|_| ()),
+                Any::Cio(_) => CioPacket::new_checked(bytes).map(|_| ()),
+                Any::Llao(..) => LlaoPacket::new_checked(bytes).map(|_| ()),
+            }
+        }
+
+        /// `Repr::parse` of the matching type, on an unchecked view.
+        fn parse_like(&self, bytes: &[u8]) -> Result<Any, NdError> {
+            Ok(match self {
+                Any::Gaao(_) => Any::Gaao(GaaoRepr::parse(&GaaoPacket::new_unchecked(bytes))?),
+                Any::Earo(_) => Any::Earo(EaroRepr::parse(&EaroPacket::new_unchecked(bytes))?),
+                Any::Cio(_) => Any::Cio(CioRepr::parse(&CioPacket::new_unchecked(bytes))?),
+                Any::Llao(_, short) => {
+                    let p = LlaoPacket::new_unchecked(bytes);
+                    let r = if *short {
+                        LlaoRepr::parse_short(&p)?
+                    } else {
+                        LlaoRepr::parse(&p)?
+                    };
+                    Any::Llao(r, *short)
+                }
+            })
+        }
+
+        /// The smallest legal size of this kind of option.
+        fn min_len(&self) -> usize {
+            match self {
+                Any::Gaao(_) | Any::Earo(_) => 16,
+                Any::Cio(_) | Any::Llao(..) => 8,
+            }
+        }
+    }
+
+    fn llao(kind: LlaoKind, addr: &[u8]) -> LlaoRepr {
+        LlaoRepr {
+            kind,
+            addr: LinkAddr::new(addr).unwrap(),
+        }
+    }
+
+    /// One sample of every shape of every option.
+    fn samples() -> Vec<Any> {
+        let mut v = vec![Any::Gaao(repr_gaao_ns()), Any::Gaao(repr_gaao_na())];
+        for n in [8, 16, 24, 32] {
+            v.push(Any::Gaao(GaaoRepr {
+                status: STATUS_AAF_NOT_USED,
+                opaque: 0x5A,
+                r: false,
+                c: true,
+                aaf: Aaf::try_new(7).unwrap(),
+                assignment_lifetime_min: 0xBEEF,
+                rovr: rovr_of(n),
+                address: None,
+            }));
+            v.push(Any::Gaao(GaaoRepr {
+                status: 0,
+                opaque: 0xFF,
+                r: true,
+                c: true,
+                aaf: Aaf::TAAF_DEFAULT,
+                assignment_lifetime_min: u16::MAX,
+                rovr: rovr_of(n),
+                address: Some(GaaoAddress {
+                    pfx_len: PfxLen::try_new(PfxLen::MAX).unwrap(),
+                    bytes: [0xEE; 16],
+                }),
+            }));
+            v.push(Any::Earo(EaroRepr {
+                status: 1,
+                opaque: 0x33,
+                t: true,
+                r: false,
+                i: U2::try_new(3).unwrap(),
+                p: U2::try_new(2).unwrap(),
+                tid: 0xFE,
+                lifetime_60s: 0,
+                rovr: rovr_of(n),
+            }));
+        }
+        v.push(Any::Earo(repr_earo_ns()));
+        v.push(Any::Earo(EaroRepr {
+            t: false,
+            ..repr_earo_ns()
+        }));
+        for role in [Role::Root, Role::Router, Role::Host] {
+            v.push(Any::Cio(CioRepr::for_role(role)));
+            v.push(Any::Cio(CioRepr::for_role(role).with_m(DEFAULT_M_MASK)));
+        }
+        v.push(Any::Cio(CioRepr {
+            octet3: 0xFF,
+            octet4: 0xFF,
+        }));
+        v.push(Any::Llao(
+            llao(LlaoKind::Source, &[0x02, 0x11, 0x22, 0x33, 0x44, 0x55]),
+            false,
+        ));
+        v.push(Any::Llao(
+            llao(LlaoKind::Target, &[1, 2, 3, 4, 5, 6, 7, 8]),
+            false,
+        ));
+        v.push(Any::Llao(
+            llao(LlaoKind::Target, &[1, 2, 3, 4, 5, 6, 7, 8]),
+            true,
+        ));
+        v.push(Any::Llao(llao(LlaoKind::Source, &[0xAB, 0xCD]), true));
+        v
+    }
+
+    // --- SPEC.md §8.6 vectors -----------------------------------------------------------------
+
+    #[test]
+    fn gaao_ns_vector_parses_every_field() {
+        let p = GaaoPacket::new_checked(&BYTES_GAAO_NS[..]).unwrap();
+        assert_eq!(p.option_type(), DEFAULT_GAAO_TYPE);
+        assert_eq!(p.length(), 2);
+        assert_eq!(p.option_len(), 16);
+        assert_eq!(p.status(), 0);
+        assert_eq!(p.opaque(), 0);
+        assert!(!p.r());
+        assert!(!p.c());
+        assert_eq!(p.reserved(), 0);
+        assert_eq!(p.pfx_len(), 0);
+        assert_eq!(p.aaf(), AAF_NONE);
+        assert_eq!(p.assignment_lifetime_min(), 0);
+        assert_eq!(p.rovr(), &ROVR_8_6[..]);
+        assert_eq!(p.address(), None);
+        assert_eq!(GaaoRepr::parse(&p).unwrap(), repr_gaao_ns());
+    }
+
+    #[test]
+    fn gaao_na_vector_parses_every_field() {
+        let p = GaaoPacket::new_checked(&BYTES_GAAO_NA[..]).unwrap();
+        assert_eq!(p.option_type(), 253);
+        assert_eq!(p.length(), 4);
+        assert_eq!(p.option_len(), 32);
+        assert_eq!(p.status(), 0);
+        assert_eq!(p.opaque(), 0);
+        assert!(p.r());
+        assert!(!p.c());
+        assert_eq!(p.reserved(), 0);
+        assert_eq!(p.pfx_len(), 64);
+        assert_eq!(p.aaf(), AAF_TAAF_DEFAULT);
+        assert_eq!(p.assignment_lifetime_min(), 1440);
+        assert_eq!(p.rovr(), &ROVR_8_6[..]);
+        assert_eq!(p.address(), Some(ADDR_1010));
+        assert_eq!(GaaoRepr::parse(&p).unwrap(), repr_gaao_na());
+    }
+
+    #[test]
+    fn earo_ns_vector_parses_every_field() {
+        let p = EaroPacket::new_checked(&BYTES_EARO_NS[..]).unwrap();
+        assert_eq!(p.option_type(), EARO_TYPE);
+        assert_eq!(p.length(), 2);
+        assert_eq!(p.option_len(), 16);
+        assert_eq!(p.status(), 0);
+        assert_eq!(p.opaque(), 0);
+        assert_eq!(p.flags(), 0x03);
+        assert!(p.t());
+        assert!(p.r());
+        assert_eq!(p.i(), 0);
+        assert_eq!(p.p(), 0);
+        assert_eq!(p.tid(), 1);
+        assert_eq!(p.registration_lifetime_60s(), 1440);
+        assert_eq!(p.rovr(), &ROVR_8_6[..]);
+        assert_eq!(EaroRepr::parse(&p).unwrap(), repr_earo_ns());
+    }
+
+    #[test]
+    fn spec_vectors_emit_byte_for_byte() {
+        let mut buf = [0u8; 64];
+        let n = repr_gaao_ns().emit_slice(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &BYTES_GAAO_NS[..]);
+        let n = repr_gaao_na().emit_slice(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &BYTES_GAAO_NA[..]);
+        let n = repr_earo_ns().emit_slice(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &BYTES_EARO_NS[..]);
+    }
+
+    #[test]
+    fn gaao_type_is_configurable() {
+        let mut bytes = BYTES_GAAO_NA;
+        bytes[0] = 200;
+        let p = GaaoPacket::new_checked(&bytes[..]).unwrap();
+        assert_eq!(GaaoRepr::parse_with_type(&p, 200).unwrap(), repr_gaao_na());
+        assert_eq!(
+            GaaoRepr::parse(&p),
+            Err(NdError::WrongType {
+                expected: DEFAULT_GAAO_TYPE,
+                got: 200
+            })
+        );
+        let mut out = [0u8; 32];
+        assert_eq!(repr_gaao_na().emit_slice_with_type(&mut out, 200), Ok(32));
+        assert_eq!(out, bytes);
+        let mut out = [0u8; 32];
+        repr_gaao_na().emit_with_type(&mut GaaoPacket::new_unchecked(&mut out[..]), 200);
+        assert_eq!(out, bytes);
+    }
+
+    // --- Every option: truncation, emit, round trip, buffer_len ------------------------------
+
+    #[test]
+    fn every_prefix_of_a_valid_option_is_truncated() {
+        for s in samples() {
+            let bytes = s.encode();
+            for n in 0..bytes.len() {
+                let prefix = &bytes[..n];
+                let needed = if n < 2 { s.min_len() } else { bytes.len() };
+                let want = NdError::Truncated { needed, got: n };
+                assert_eq!(s.check(prefix), Err(want), "{s:?} cut at {n}");
+                assert_eq!(s.parse_like(prefix), Err(want), "{s:?} cut at {n}");
+            }
+            assert_eq!(s.check(&bytes), Ok(()));
+        }
+    }
+
+    #[test]
+    fn emit_into_ff_buffer_writes_exactly_buffer_len_octets() {
+        for s in samples() {
+            let expected = s.encode();
+            let mut buf = vec![0xFFu8; s.buffer_len() + 9];
+            s.emit(&mut buf);
+            assert_eq!(&buf[..s.buffer_len()], &expected[..], "{s:?}");
+            assert!(buf[s.buffer_len()..].iter().all(|&b| b == 0xFF), "{s:?}");
+
+            let mut buf = vec![0xFFu8; s.buffer_len() + 9];
+            assert_eq!(s.emit_slice(&mut buf), Ok(s.buffer_len()));
+            assert_eq!(&buf[..s.buffer_len()], &expected[..], "{s:?}");
+            assert!(buf[s.buffer_len()..].iter().all(|&b| b == 0xFF), "{s:?}");
+
+            // Exactly buffer_len octets is enough.
+            let mut exact = vec![0xFFu8; s.buffer_len()];
+            s.emit(&mut exact);
+            assert_eq!(exact, expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn emit_slice_refuses_a_short_buffer_and_emit_does_not_panic() {
+        for s in samples() {
+            for n in 0..s.buffer_len() {
+                let mut buf = vec![0xFFu8; n];
+                assert_eq!(
+                    s.emit_slice(&mut buf),
+                    Err(NdError::Truncated {
+                        needed: s.buffer_len(),
+                        got: n
+                    })
+                );
+                assert!(buf.iter().all(|&b| b == 0xFF), "emit_slice wrote on error");
+                // The packet path writes what fits and never panics.
+                s.emit(&mut buf);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_of_emit_round_trips() {
+        for s in samples() {
+            let bytes = s.encode();
+            assert_eq!(s.parse_like(&bytes), Ok(s), "{bytes:02X?}");
+            // Trailing octets after the option are not part of it.
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(&[0x77; 8]);
+            assert_eq!(s.parse_like(&longer), Ok(s));
+        }
+    }
+
+    #[test]
+    fn buffer_len_is_length_times_8() {
+        assert_eq!(repr_gaao_ns().buffer_len(), 16);
+        assert_eq!(repr_gaao_na().buffer_len(), 32);
+        assert_eq!(repr_earo_ns().buffer_len(), 16);
+        for n in [8usize, 16, 24, 32] {
+            let earo = EaroRepr {
+                rovr: rovr_of(n),
+                ..repr_earo_ns()
+            };
+            assert_eq!(earo.buffer_len(), 8 + n);
+            let gaao = GaaoRepr {
+                rovr: rovr_of(n),
+                ..repr_gaao_na()
+            };
+            assert_eq!(gaao.buffer_len(), 8 + n + 16);
+            let gaao = GaaoRepr {
+                rovr: rovr_of(n),
+                ..repr_gaao_ns()
+            };
+            assert_eq!(gaao.buffer_len(), 8 + n);
+        }
+        assert_eq!(CioRepr::default().buffer_len(), 8);
+        assert_eq!(llao(LlaoKind::Source, &[1, 2]).buffer_len(), 8);
+        assert_eq!(llao(LlaoKind::Source, &[1, 2, 3, 4, 5, 6]).buffer_len(), 8);
+        assert_eq!(llao(LlaoKind::Source, &[1; 8]).buffer_len(), 16);
+        for s in samples() {
+            let bytes = s.encode();
+            assert_eq!(bytes.len(), s.buffer_len());
+            assert_eq!(usize::from(bytes[1]) * 8, s.buffer_len());
+        }
+    }
+
+    // --- Bad input ---------------------------------------------------------------------------
+
+    #[test]
+    fn length_zero_is_refused_by_every_option() {
+        for s in samples() {
+            let mut bytes = s.encode();
+            bytes[1] = 0;
+            assert_eq!(s.check(&bytes), Err(NdError::ZeroLength { at: 0 }), "{s:?}");
+            assert_eq!(s.parse_like(&bytes), Err(NdError::ZeroLength { at: 0 }));
+        }
+    }
+
+    #[test]
+    fn length_overrunning_the_buffer_is_truncated() {
+        for s in samples() {
+            let mut bytes = s.encode();
+            bytes[1] += 1;
+            let want = NdError::Truncated {
+                needed: usize::from(bytes[1]) * 8,
+                got: bytes.len(),
+            };
+            assert_eq!(s.check(&bytes), Err(want), "{s:?}");
+            assert_eq!(s.parse_like(&bytes), Err(want), "{s:?}");
+            bytes[1] = 255;
+            assert_eq!(
+                s.check(&bytes),
+                Err(NdError::Truncated {
+                    needed: 2040,
+                    got: bytes.len()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn earo_rovr_must_be_64_128_192_or_256_bits() {
+        for length in 1u8..=12 {
+            let mut bytes = vec![0u8; usize::from(length) * 8];
+            bytes[0] = EARO_TYPE;
+            bytes[1] = length;
+            bytes[4] = earo_flags::T;
+            let rovr_len = usize::from(length) * 8 - 8;
+            let got = EaroRepr::parse(&EaroPacket::new_unchecked(&bytes[..]));
+            if (2..=5).contains(&length) {
+                assert_eq!(got.unwrap().rovr.as_bytes().len(), rovr_len);
+            } else {
+                assert_eq!(got, Err(NdError::BadRovrLen { octets: rovr_len }));
+            }
+        }
+    }
+
+    #[test]
+    fn gaao_rovr_must_be_64_128_192_or_256_bits() {
+        for length in 1u8..=12 {
+            for pfx_len in [0u8, 64] {
+                let mut bytes = vec![0u8; usize::from(length) * 8];
+                let mut p = GaaoPacket::new_unchecked(&mut bytes[..]);
+                p.set_option_type(DEFAULT_GAAO_TYPE);
+                p.set_length(length);
+                p.set_pfx_len(pfx_len);
+                let got = GaaoRepr::parse(&GaaoPacket::new_unchecked(&bytes[..]));
+                let body = usize::from(length) * 8 - 8;
+                match (pfx_len, length) {
+                    (0, 2..=5) => {
+                        let r = got.unwrap();
+                        assert_eq!(r.rovr.as_bytes().len(), body);
+                        assert_eq!(r.address, None);
+                    }
+                    (0, _) => assert_eq!(got, Err(NdError::BadRovrLen { octets: body })),
+                    (_, 4..=7) => {
+                        let r = got.unwrap();
+                        assert_eq!(r.rovr.as_bytes().len(), body - 16);
+                        assert_eq!(r.address.unwrap().pfx_len, PfxLen::ADDRESS);
+                    }
+                    (_, 1 | 2) => assert_eq!(
+                        got,
+                        Err(NdError::BadLength {
+                            field: "GAAO with PfxLen != 0 has no room for its 16-octet Address",
+                            value: length
+                        })
+                    ),
+                    (_, _) => assert_eq!(got, Err(NdError::BadRovrLen { octets: body - 16 })),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gaao_pfx_len_decides_whether_24_octets_are_rovr_or_rovr_and_address() {
+        // Length 4: 24 octets after the header.
+        let mut bytes = [0u8; 32];
+        for (k, b) in bytes.iter_mut().enumerate().skip(8) {
+            *b = k as u8;
+        }
+        bytes[0] = DEFAULT_GAAO_TYPE;
+        bytes[1] = 4;
+        let no_addr = GaaoRepr::parse(&GaaoPacket::new_unchecked(&bytes[..])).unwrap();
+        assert_eq!(no_addr.rovr.as_bytes(), &bytes[8..32]);
+        assert_eq!(no_addr.address, None);
+
+        GaaoPacket::new_unchecked(&mut bytes[..]).set_pfx_len(64);
+        let with_addr = GaaoRepr::parse(&GaaoPacket::new_unchecked(&bytes[..])).unwrap();
+        assert_eq!(with_addr.rovr.as_bytes(), &bytes[8..16]);
+        let addr = with_addr.address.unwrap();
+        assert_eq!(addr.pfx_len.value(), 64);
+        assert_eq!(&addr.bytes[..], &bytes[16..32]);
+    }
+
+    #[test]
+    fn gaao_accepts_every_nonzero_pfx_len_with_an_address() {
+        for pfx_len in 1..=127u8 {
+            let mut bytes = BYTES_GAAO_NA;
+            GaaoPacket::new_unchecked(&mut bytes[..]).set_pfx_len(pfx_len);
+            let r = GaaoRepr::parse(&GaaoPacket::new_unchecked(&bytes[..])).unwrap();
+            assert_eq!(r.address.unwrap().pfx_len.value(), pfx_len);
+            assert_eq!(r.aaf, Aaf::TAAF_DEFAULT);
+            assert!(r.r);
+            let mut out = [0u8; 32];
+            r.emit_slice(&mut out).unwrap();
+            assert_eq!(out, bytes);
+        }
+    }
+
+    #[test]
+    fn gaao_pfx_len_straddles_octets_4_and_5_without_touching_neighbours() {
+        let mut bytes = BYTES_GAAO_NA;
+        bytes[4] = 0xF8; // R, C and the reserved bits set, PfxLen high bits clear
+        bytes[5] = 0x0F;
+        let mut p = GaaoPacket::new_unchecked(&mut bytes[..]);
+        p.set_pfx_len(0x7F);
+        assert_eq!(p.pfx_len(), 0x7F);
+        assert_eq!(bytes[4], 0xFF);
+        assert_eq!(bytes[5], 0xFF);
+        let mut p = GaaoPacket::new_unchecked(&mut bytes[..]);
+        p.set_pfx_len(0);
+        p.set_aaf(0x5);
+        assert_eq!(bytes[4], 0xF8);
+        assert_eq!(bytes[5], 0x05);
+        let mut p = GaaoPacket::new_unchecked(&mut bytes[..]);
+        p.set_pfx_len(0x80 | 0x15); // the 8th bit does not exist
+        assert_eq!(p.pfx_len(), 0x15);
+        p.set_aaf(0xF3); // only the low nibble exists
+        assert_eq!(p.aaf(), 0x3);
+    }
+
+    #[test]
+    fn rovr_accepts_only_64_128_192_256_bits() {
+        for n in 0..=40usize {
+            let bytes = vec![0xABu8; n];
+            match Rovr::new(&bytes) {
+                Ok(r) => {
+                    assert!(matches!(n, 8 | 16 | 24 | 32), "{n}");
+                    assert_eq!(r.as_bytes(), &bytes[..]);
+                    assert_eq!(usize::from(r.len_bits()), n * 8);
+                }
+                Err(e) => {
+                    assert!(!matches!(n, 8 | 16 | 24 | 32), "{n}");
+                    assert_eq!(e, NdError::BadRovrLen { octets: n });
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn link_addr_accepts_only_2_6_8_octets() {
+        for n in 0..=12usize {
+            let bytes = vec![0x5Au8; n];
+            match LinkAddr::new(&bytes) {
+                Ok(a) => {
+                    assert!(matches!(n, 2 | 6 | 8), "{n}");
+                    assert_eq!(a.as_bytes(), &bytes[..]);
+                }
+                Err(e) => {
+                    assert!(!matches!(n, 2 | 6 | 8), "{n}");
+                    assert_eq!(e, NdError::BadLinkAddrLen { octets: n });
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrow_fields_refuse_values_that_do_not_fit() {
+        assert_eq!(Aaf::try_new(15).unwrap().value(), 15);
+        assert_eq!(
+            Aaf::try_new(16),
+            Err(NdError::OutOfRange {
+                field: "GAAO AAF",
+                value: 16,
+                min: 0,
+                max: 15
+            })
+        );
+        assert_eq!(PfxLen::try_new(1).unwrap().value(), 1);
+        assert_eq!(PfxLen::try_new(127).unwrap().value(), 127);
+        assert!(matches!(
+            PfxLen::try_new(0),
+            Err(NdError::OutOfRange { value: 0, .. })
+        ));
+        assert!(matches!(
+            PfxLen::try_new(128),
+            Err(NdError::OutOfRange {
+                value: 128,
+                min: 1,
+                max: 127,
+                ..
+            })
+        ));
+        assert_eq!(U2::try_new(3).unwrap().value(), 3);
+        assert!(matches!(
+            U2::try_new(4),
+            Err(NdError::OutOfRange {
+                value: 4,
+                max: 3,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn wrong_option_type_is_refused() {
+        let mut earo = BYTES_EARO_NS;
+        earo[0] = 34;
+        assert_eq!(
+            EaroRepr::parse(&EaroPacket::new_unchecked(&earo[..])),
+            Err(NdError::WrongType {
+                expected: EARO_TYPE,
+                got: 34
+            })
+        );
+        // An EARO is not a GAAO, even though the lengths fit.
+        assert_eq!(
+            GaaoRepr::parse(&GaaoPacket::new_unchecked(&BYTES_EARO_NS[..])),
+            Err(NdError::WrongType {
+                expected: DEFAULT_GAAO_TYPE,
+                got: EARO_TYPE
+            })
+        );
+        assert_eq!(
+            GaaoRepr::parse_with_type(&GaaoPacket::new_unchecked(&BYTES_GAAO_NS[..]), 200),
+            Err(NdError::WrongType {
+                expected: 200,
+                got: DEFAULT_GAAO_TYPE
+            })
+        );
+        // The type is judged before the type-specific layout.
+        let mut gaao6 = [0u8; 48];
+        gaao6[0] = DEFAULT_GAAO_TYPE;
+        gaao6[1] = 6;
+        assert_eq!(
+            EaroRepr::parse(&EaroPacket::new_unchecked(&gaao6[..])),
+            Err(NdError::WrongType {
+                expected: EARO_TYPE,
+                got: DEFAULT_GAAO_TYPE
+            })
+        );
+        gaao6[0] = 9;
+        assert_eq!(
+            LlaoRepr::parse(&LlaoPacket::new_unchecked(&gaao6[..])),
+            Err(NdError::NotLinkLayerAddress { got: 9 })
+        );
+        let mut cio = [0u8; 8];
+        CioRepr::for_role(Role::Router)
+            .emit_slice(&mut cio)
+            .unwrap();
+        cio[0] = 35;
+        assert_eq!(
+            CioRepr::parse(&CioPacket::new_unchecked(&cio[..])),
+            Err(NdError::WrongType {
+                expected: CIO_TYPE,
+                got: 35
+            })
+        );
+        let mut ll = [3u8, 1, 1, 2, 3, 4, 5, 6];
+        assert_eq!(
+            LlaoRepr::parse(&LlaoPacket::new_unchecked(&ll[..])),
+            Err(NdError::NotLinkLayerAddress { got: 3 })
+        );
+        ll[0] = 0;
+        assert_eq!(
+            LlaoRepr::parse_short(&LlaoPacket::new_unchecked(&ll[..])),
+            Err(NdError::NotLinkLayerAddress { got: 0 })
+        );
+    }
+
+    #[test]
+    fn reserved_bits_are_ignored_on_receipt_and_sent_as_zero() {
+        // GAAO: the 3 Rsvd bits of octet 4.
+        let mut gaao = BYTES_GAAO_NA;
+        gaao[4] |= gaao_flags::RESERVED;
+        let p = GaaoPacket::new_checked(&gaao[..]).unwrap();
+        assert_eq!(p.reserved(), 7);
+        assert_eq!(p.pfx_len(), 64);
+        let r = GaaoRepr::parse(&p).unwrap();
+        assert_eq!(r, repr_gaao_na());
+        let mut out = [0xFFu8; 32];
+        r.emit_slice(&mut out).unwrap();
+        assert_eq!(out, BYTES_GAAO_NA);
+
+        // EARO: the two top flag bits.
+        let mut earo = BYTES_EARO_NS;
+        earo[4] |= earo_flags::RESERVED;
+        let r = EaroRepr::parse(&EaroPacket::new_checked(&earo[..]).unwrap()).unwrap();
+        assert_eq!(r, repr_earo_ns());
+        let mut out = [0xFFu8; 16];
+        r.emit_slice(&mut out).unwrap();
+        assert_eq!(out, BYTES_EARO_NS);
+
+        // 6CIO: octet 2 and octets 5-7 carry no bits PASA knows.
+        let cio = [CIO_TYPE, 1, 0xFF, 0x12, 0x40, 0xFF, 0xFF, 0xFF];
+        let r = CioRepr::parse(&CioPacket::new_checked(&cio[..]).unwrap()).unwrap();
+        assert_eq!(
+            r,
+            CioRepr {
+                octet3: 0x12,
+                octet4: 0x40
+            }
+        );
+        let mut out = [0xFFu8; 8];
+        r.emit_slice(&mut out).unwrap();
+        assert_eq!(out, [CIO_TYPE, 1, 0, 0x12, 0x40, 0, 0, 0]);
+
+        // SLLAO: padding after a short address and an EUI-64.
+        let short = [SLLAO_TYPE, 1, 0xAB, 0xCD, 9, 9, 9, 9];
+        let r = LlaoRepr::parse_short(&LlaoPacket::new_unchecked(&short[..])).unwrap();
+        assert_eq!(r, llao(LlaoKind::Source, &[0xAB, 0xCD]));
+        let mut out = [0xFFu8; 8];
+        r.emit_slice(&mut out).unwrap();
+        assert_eq!(out, [SLLAO_TYPE, 1, 0xAB, 0xCD, 0, 0, 0, 0]);
+        let mut eui64 = [0x77u8; 16];
+        eui64[0] = TLLAO_TYPE;
+        eui64[1] = 2;
+        let r = LlaoRepr::parse(&LlaoPacket::new_unchecked(&eui64[..])).unwrap();
+        assert_eq!(r, llao(LlaoKind::Target, &[0x77; 8]));
+    }
+
+    #[test]
+    fn cio_with_length_2_is_accepted_and_extra_octets_ignored() {
+        let mut cio = [0xFFu8; 16];
+        cio[0] = CIO_TYPE;
+        cio[1] = 2;
+        cio[3] = cio_flags::L | cio_flags::E;
+        cio[4] = DEFAULT_M_MASK;
+        let p = CioPacket::new_checked(&cio[..]).unwrap();
+        assert_eq!(p.option_len(), 16);
+        let r = CioRepr::parse(&p).unwrap();
+        assert_eq!(r, CioRepr::for_role(Role::Router).with_m(DEFAULT_M_MASK));
+        // Re-emitted in the canonical 8-octet form.
+        let mut out = [0xFFu8; 8];
+        assert_eq!(r.emit_slice(&mut out), Ok(8));
+        assert_eq!(out, [CIO_TYPE, 1, 0, 0x12, 0x40, 0, 0, 0]);
+        // Length 3 with 24 octets is fine too; Length 3 with 16 octets is truncated.
+        let mut cio3 = [0u8; 24];
+        cio3[0] = CIO_TYPE;
+        cio3[1] = 3;
+        assert_eq!(
+            CioRepr::parse(&CioPacket::new_unchecked(&cio3[..])),
+            Ok(CioRepr::default())
+        );
+        assert_eq!(
+            CioRepr::parse(&CioPacket::new_unchecked(&cio3[..16])),
+            Err(NdError::Truncated {
+                needed: 24,
+                got: 16
+            })
+        );
+    }
+
+    #[test]
+    fn llao_length_other_than_1_or_2_is_refused() {
+        for length in [3u8, 4, 8] {
+            let mut bytes = vec![0u8; usize::from(length) * 8];
+            bytes[0] = SLLAO_TYPE;
+            bytes[1] = length;
+            assert_eq!(
+                LlaoRepr::parse(&LlaoPacket::new_unchecked(&bytes[..])),
+                Err(NdError::BadLength {
+                    field: "SLLAO/TLLAO must be 1 (EUI-48 or short address) or 2 (EUI-64)",
+                    value: length
+                })
+            );
+        }
+    }
+
+    // --- SLLAO / TLLAO forms --------------------------------------------------------------
+
+    #[test]
+    fn llao_encodes_eui48_short_and_eui64_per_rfc4944() {
+        let eui48 = llao(LlaoKind::Source, &[0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
+        let mut out = [0xFFu8; 16];
+        assert_eq!(eui48.emit_slice(&mut out), Ok(8));
+        assert_eq!(&out[..8], &[1, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
+
+        let short = llao(LlaoKind::Target, &[0xAB, 0xCD]);
+        assert_eq!(short.emit_slice(&mut out), Ok(8));
+        assert_eq!(&out[..8], &[2, 1, 0xAB, 0xCD, 0, 0, 0, 0]);
+        // The same octets read on an EUI-48 link are a 6-octet address.
+        let p = LlaoPacket::new_checked(&out[..8]).unwrap();
+        assert_eq!(p.link_layer_address(), &[0xAB, 0xCD, 0, 0, 0, 0]);
+        assert_eq!(
+            LlaoRepr::parse(&p).unwrap().addr.as_bytes(),
+            &[0xAB, 0xCD, 0, 0, 0, 0]
+        );
+        assert_eq!(LlaoRepr::parse_short(&p).unwrap(), short);
+
+        let eui64 = llao(LlaoKind::Source, &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(eui64.emit_slice(&mut out), Ok(16));
+        assert_eq!(out, [1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0]);
+        let p = LlaoPacket::new_checked(&out[..]).unwrap();
+        assert_eq!(LlaoRepr::parse(&p).unwrap(), eui64);
+        assert_eq!(LlaoRepr::parse_short(&p).unwrap(), eui64);
+        assert_eq!(LlaoKind::from_option_type(1), Some(LlaoKind::Source));
+        assert_eq!(LlaoKind::from_option_type(2), Some(LlaoKind::Target));
+        assert_eq!(LlaoKind::from_option_type(33), None);
+    }
+
+    // --- 6CIO roles and flags -----------------------------------------------------------------
+
+    #[test]
+    fn cio_for_role_follows_spec_1_10() {
+        let root = CioRepr::for_role(Role::Root);
+        assert_eq!((root.octet3, root.octet4), (0x1A, 0));
+        assert!(root.b() && root.l() && root.e());
+        let router = CioRepr::for_role(Role::Router);
+        assert_eq!((router.octet3, router.octet4), (0x12, 0));
+        assert!(!router.b() && router.l() && router.e());
+        let host = CioRepr::for_role(Role::Host);
+        assert_eq!((host.octet3, host.octet4), (0, 0));
+        for role in [Role::Root, Role::Router, Role::Host] {
+            assert_eq!(CioRepr::for_role(role).role(), role);
+            assert_eq!(CioRepr::for_role(role).with_m(DEFAULT_M_MASK).role(), role);
+        }
+        // B alone (a 6LBR that is not a 6LR) is still the root; E alone is a host.
+        let b_only = CioRepr {
+            octet3: cio_flags::B,
+            octet4: 0,
+        };
+        assert_eq!(b_only.role(), Role::Root);
+        let e_only = CioRepr {
+            octet3: cio_flags::E,
+            octet4: 0,
+        };
+        assert_eq!(e_only.role(), Role::Host);
+    }
+
+    #[test]
+    fn cio_named_flags_read_one_bit_each() {
+        type Getter = fn(&CioRepr) -> bool;
+        let named: [(u8, u8, Getter); 7] = [
+            (cio_flags::L, 0, CioRepr::l),
+            (cio_flags::B, 0, CioRepr::b),
+            (cio_flags::P, 0, CioRepr::p),
+            (cio_flags::E, 0, CioRepr::e),
+            (cio_flags::G, 0, CioRepr::g),
+            (0, cio_flags::F, CioRepr::f),
+            (0, DEFAULT_M_MASK, |r| r.m(DEFAULT_M_MASK)),
+        ];
+        for (k, &(o3, o4, _)) in named.iter().enumerate() {
+            let r = CioRepr {
+                octet3: o3,
+                octet4: o4,
+            };
+            for (j, &(_, _, get)) in named.iter().enumerate() {
+                assert_eq!(get(&r), j == k, "bit {k} read by accessor {j}");
+            }
+            // The view agrees with the value.
+            let mut buf = [0u8; 8];
+            r.emit_slice(&mut buf).unwrap();
+            let p = CioPacket::new_checked(&buf[..]).unwrap();
+            assert_eq!(
+                [
+                    p.l(),
+                    p.b(),
+                    p.p(),
+                    p.e(),
+                    p.g(),
+                    p.f(),
+                    p.m(DEFAULT_M_MASK)
+                ],
+                [
+                    r.l(),
+                    r.b(),
+                    r.p(),
+                    r.e(),
+                    r.g(),
+                    r.f(),
+                    r.m(DEFAULT_M_MASK)
+                ]
+            );
+        }
+        // A configured M mask reads another bit.
+        let r = CioRepr::default().with_m(0x20);
+        assert!(r.m(0x20));
+        assert!(!r.m(DEFAULT_M_MASK));
+        assert_eq!(r.octet4, 0x20);
+    }
+
+    #[test]
+    fn cio_setters_write_the_named_bits() {
+        let mut buf = [0u8; 8];
+        let mut p = CioPacket::new_unchecked(&mut buf[..]);
+        p.set_option_type(CIO_TYPE);
+        p.set_length(1);
+        p.set_l(true);
+        p.set_b(true);
+        p.set_p(true);
+        p.set_e(true);
+        p.set_g(true);
+        p.set_f(true);
+        p.set_m(DEFAULT_M_MASK, true);
+        assert_eq!(buf, [CIO_TYPE, 1, 0, 0x1F, 0xC0, 0, 0, 0]);
+        let mut p = CioPacket::new_unchecked(&mut buf[..]);
+        p.set_b(false);
+        p.set_m(DEFAULT_M_MASK, false);
+        assert_eq!(buf, [CIO_TYPE, 1, 0, 0x17, 0x80, 0, 0, 0]);
+    }
+
+    #[test]
+    fn earo_flag_setters_keep_other_bits() {
+        let mut buf = BYTES_EARO_NS;
+        let mut p = EaroPacket::new_unchecked(&mut buf[..]);
+        p.set_i(3);
+        p.set_p(2);
+        assert_eq!(p.flags(), 0x03 | 0x0C | 0x20);
+        p.set_t(false);
+        p.set_r(false);
+        assert_eq!(p.flags(), 0x2C);
+        p.set_i(0xFD); // only 2 bits exist
+        assert_eq!(p.i(), 1);
+        assert_eq!(p.p(), 2);
+    }
+
+    // --- Views never panic ------------------------------------------------------------------
+
+    #[test]
+    fn getters_and_setters_on_short_buffers_never_panic() {
+        for n in 0..=64usize {
+            let mut buf = vec![0xFFu8; n];
+            {
+                let mut p = GaaoPacket::new_unchecked(&mut buf[..]);
+                p.set_option_type(1);
+                p.set_length(7);
+                p.set_status(2);
+                p.set_opaque(3);
+                p.set_r(true);
+                p.set_c(true);
+                p.set_reserved(7);
+                p.set_pfx_len(64);
+                p.set_aaf(0xF);
+                p.set_assignment_lifetime_min(9);
+                p.set_rovr(&[1; 32]);
+                p.set_address(&[2; 16]);
+                let _ = (
+                    p.option_type(),
+                    p.length(),
+                    p.status(),
+                    p.opaque(),
+                    p.r(),
+                    p.c(),
+                );
+                let _ = (
+                    p.reserved(),
+                    p.pfx_len(),
+                    p.aaf(),
+                    p.assignment_lifetime_min(),
+                );
+                let _ = (p.rovr().len(), p.address(), p.check_len(), p.option_len());
+            }
+            {
+                let mut p = EaroPacket::new_unchecked(&mut buf[..]);
+                p.set_option_type(1);
+                p.set_length(9);
+                p.set_status(2);
+                p.set_opaque(3);
+                p.set_flags(0xFF);
+                p.set_t(true);
+                p.set_r(true);
+                p.set_i(3);
+                p.set_p(3);
+                p.set_tid(4);
+                p.set_registration_lifetime_60s(5);
+                p.set_rovr(&[1; 32]);
+                let _ = (
+                    p.option_type(),
+                    p.length(),
+                    p.status(),
+                    p.opaque(),
+                    p.flags(),
+                );
+                let _ = (
+                    p.t(),
+                    p.r(),
+                    p.i(),
+                    p.p(),
+                    p.tid(),
+                    p.registration_lifetime_60s(),
+                );
+                let _ = (p.rovr().len(), p.check_len(), p.option_len());
+            }
+            {
+                let mut p = CioPacket::new_unchecked(&mut buf[..]);
+                p.set_option_type(1);
+                p.set_length(200);
+                p.set_octet3(0xFF);
+                p.set_octet4(0xFF);
+                p.set_l(true);
+                p.set_f(false);
+                p.set_m(0x40, true);
+                let _ = (
+                    p.option_type(),
+                    p.length(),
+                    p.octet3(),
+                    p.octet4(),
+                    p.l(),
+                    p.b(),
+                );
+                let _ = (p.p(), p.e(), p.g(), p.f(), p.m(0x40), p.check_len());
+            }
+            {
+                let mut p = LlaoPacket::new_unchecked(&mut buf[..]);
+                p.set_option_type(1);
+                p.set_length(255);
+                p.set_link_layer_address(&[1, 2, 3, 4, 5, 6, 7, 8]);
+                let _ = (p.option_type(), p.length(), p.link_layer_address().len());
+                let _ = p.check_len();
+            }
+            let p = GaaoPacket::new_unchecked(&buf[..]);
+            let _ = GaaoRepr::parse(&p);
+            let _ = EaroRepr::parse(&EaroPacket::new_unchecked(&buf[..]));
+            let _ = CioRepr::parse(&CioPacket::new_unchecked(&buf[..]));
+            let _ = LlaoRepr::parse(&LlaoPacket::new_unchecked(&buf[..]));
+        }
+    }
+
+    #[test]
+    fn into_inner_returns_the_buffer() {
+        let bytes = BYTES_GAAO_NA;
+        assert_eq!(
+            GaaoPacket::new_checked(&bytes[..]).unwrap().into_inner(),
+            &bytes[..]
+        );
+        assert_eq!(
+            EaroPacket::new_checked(&BYTES_EARO_NS[..])
+                .unwrap()
+                .into_inner(),
+            &BYTES_EARO_NS[..]
+        );
+        let cio = [CIO_TYPE, 1, 0, 0, 0, 0, 0, 0];
+        assert_eq!(CioPacket::new_checked(cio).unwrap().into_inner(), cio);
+        let ll = [1u8, 1, 1, 2, 3, 4, 5, 6];
+        assert_eq!(LlaoPacket::new_checked(ll).unwrap().into_inner(), ll);
+    }
+
+    // --- Errors ---------------------------------------------------------------------------------
+
+    #[test]
+    fn errors_say_what_and_where() {
+        let cases: [(NdError, &str); 9] = [
+            (
+                NdError::Truncated { needed: 16, got: 5 },
+                "ND option truncated: needs 16 octets, buffer has 5",
+            ),
+            (
+                NdError::ZeroLength { at: 24 },
+                "ND option at offset 24 has Length 0",
+            ),
+            (
+                NdError::Overrun {
+                    at: 8,
+                    needed: 40,
+                    got: 32,
+                },
+                "ND option at offset 8 needs 40 octets but only 32 remain in the list",
+            ),
+            (
+                NdError::WrongType {
+                    expected: 33,
+                    got: 34,
+                },
+                "expected ND option type 33, got 34",
+            ),
+            (
+                NdError::NotLinkLayerAddress { got: 3 },
+                "expected ND option type 1 (SLLAO) or 2 (TLLAO), got 3",
+            ),
+            (
+                NdError::BadLength {
+                    field: "SLLAO/TLLAO must be 1 or 2",
+                    value: 3,
+                },
+                "invalid ND option Length 3: SLLAO/TLLAO must be 1 or 2",
+            ),
+            (
+                NdError::BadRovrLen { octets: 40 },
+                "ROVR of 40 octets; it must be 8, 16, 24 or 32 octets (64-256 bits)",
+            ),
+            (
+                NdError::BadLinkAddrLen { octets: 3 },
+                "link-layer address of 3 octets; it must be 2, 6 or 8 octets",
+            ),
+            (
+                NdError::OutOfRange {
+                    field: "GAAO AAF",
+                    value: 16,
+                    min: 0,
+                    max: 15,
+                },
+                "GAAO AAF = 16 is outside 0..=15",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+            let as_error: &dyn core::error::Error = &err;
+            assert!(as_error.source().is_none());
+        }
+    }
+
+    // --- Option lists -------------------------------------------------------------------------
+
+    fn sllao_bytes() -> [u8; 8] {
+        [SLLAO_TYPE, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55]
+    }
+
+    fn cio_bytes() -> [u8; 8] {
+        let mut b = [0u8; 8];
+        CioRepr::for_role(Role::Router)
+            .with_m(DEFAULT_M_MASK)
+            .emit_slice(&mut b)
+            .unwrap();
+        b
+    }
+
+    /// SLLAO + GAAO(NA) + 6CIO, 48 octets.
+    fn good_list() -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&sllao_bytes());
+        v.extend_from_slice(&BYTES_GAAO_NA);
+        v.extend_from_slice(&cio_bytes());
+        v
+    }
+
+    #[test]
+    fn option_list_yields_sllao_gaao_cio_in_order() {
+        let list = good_list();
+        let mut it = NdOptions::new(&list);
+        assert_eq!(it.next(), Some(Ok((SLLAO_TYPE, &sllao_bytes()[..]))));
+        assert_eq!(it.offset(), 8);
+        assert_eq!(it.next(), Some(Ok((DEFAULT_GAAO_TYPE, &BYTES_GAAO_NA[..]))));
+        assert_eq!(it.offset(), 40);
+        assert_eq!(it.next(), Some(Ok((CIO_TYPE, &cio_bytes()[..]))));
+        assert_eq!(it.offset(), 48);
+        assert_eq!(it.next(), None);
+        assert_eq!(it.next(), None);
+        assert_eq!(check_options(&list), Ok(3));
+
+        let gaao = find(&list, DEFAULT_GAAO_TYPE).unwrap().unwrap();
+        assert_eq!(
+            GaaoRepr::parse(&GaaoPacket::new_checked(gaao).unwrap()),
+            Ok(repr_gaao_na())
+        );
+        let cio = find(&list, CIO_TYPE).unwrap().unwrap();
+        assert_eq!(
+            CioRepr::parse(&CioPacket::new_checked(cio).unwrap())
+                .unwrap()
+                .role(),
+            Role::Router
+        );
+        let sllao = find(&list, SLLAO_TYPE).unwrap().unwrap();
+        assert_eq!(
+            LlaoRepr::parse(&LlaoPacket::new_checked(sllao).unwrap()),
+            Ok(llao(LlaoKind::Source, &sllao_bytes()[2..]))
+        );
+        assert_eq!(find(&list, EARO_TYPE), Ok(None));
+    }
+
+    #[test]
+    fn empty_option_list_is_valid_and_empty() {
+        assert_eq!(NdOptions::new(&[]).next(), None);
+        assert_eq!(check_options(&[]), Ok(0));
+        assert_eq!(find(&[], SLLAO_TYPE), Ok(None));
+    }
+
+    #[test]
+    fn zero_length_option_stops_the_walk_with_an_error() {
+        let mut list = Vec::new();
+        list.extend_from_slice(&sllao_bytes());
+        list.extend_from_slice(&[0x05, 0x00, 1, 2, 3, 4, 5, 6]);
+        list.extend_from_slice(&cio_bytes());
+        let mut it = NdOptions::new(&list);
+        assert!(matches!(it.next(), Some(Ok((SLLAO_TYPE, _)))));
+        assert_eq!(it.next(), Some(Err(NdError::ZeroLength { at: 8 })));
+        assert_eq!(it.next(), None);
+        assert_eq!(it.next(), None);
+        assert_eq!(it.size_hint(), (0, Some(0)));
+        assert_eq!(check_options(&list), Err(NdError::ZeroLength { at: 8 }));
+        // The SLLAO before the fault is not handed out: the whole message is bad.
+        assert_eq!(find(&list, SLLAO_TYPE), Err(NdError::ZeroLength { at: 8 }));
+    }
+
+    #[test]
+    fn overrunning_option_stops_the_walk_with_an_error() {
+        let mut list = Vec::new();
+        list.extend_from_slice(&sllao_bytes());
+        let mut gaao = BYTES_GAAO_NA;
+        gaao[1] = 5; // claims 40 octets, 32 follow
+        list.extend_from_slice(&gaao);
+        let mut it = NdOptions::new(&list);
+        assert!(matches!(it.next(), Some(Ok((SLLAO_TYPE, _)))));
+        assert_eq!(
+            it.next(),
+            Some(Err(NdError::Overrun {
+                at: 8,
+                needed: 40,
+                got: 32
+            }))
+        );
+        assert_eq!(it.next(), None);
+        assert_eq!(
+            find(&list, SLLAO_TYPE),
+            Err(NdError::Overrun {
+                at: 8,
+                needed: 40,
+                got: 32
+            })
+        );
+    }
+
+    #[test]
+    fn trailing_fragment_shorter_than_8_octets_is_an_overrun() {
+        for tail in 1..8usize {
+            let mut list = good_list();
+            list.extend(core::iter::repeat_n(0x01, tail));
+            let items: Vec<_> = NdOptions::new(&list).collect();
+            assert_eq!(items.len(), 4);
+            assert_eq!(
+                items[3],
+                Err(NdError::Overrun {
+                    at: 48,
+                    needed: 8,
+                    got: tail
+                })
+            );
+            assert!(check_options(&list).is_err());
+        }
+    }
+
+    #[test]
+    fn garbage_never_loops_more_than_len_over_8_times() {
+        // xorshift: deterministic garbage.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        };
+        for round in 0..500 {
+            let mut bytes = vec![0u8; 1000];
+            bytes.iter_mut().for_each(|b| *b = next());
+            // Bias some rounds towards tiny lengths, the worst case for the loop count.
+            if round % 2 == 0 {
+                for k in (1..1000).step_by(8) {
+                    bytes[k] %= 3;
+                }
+            }
+            let it = NdOptions::new(&bytes);
+            let (_, Some(max)) = it.size_hint() else {
+                panic!("no upper bound");
+            };
+            assert_eq!(max, 125);
+            let mut count = 0;
+            let mut covered = 0;
+            for item in it {
+                count += 1;
+                assert!(count <= 125, "looped {count} times over 1000 octets");
+                if let Ok((_, opt)) = item {
+                    assert!(opt.len() >= 8);
+                    covered += opt.len();
+                }
+            }
+            assert!(covered <= 1000);
+        }
+        // All Length 1: exactly 125 options, then the end.
+        assert_eq!(NdOptions::new(&[0x01; 1000]).count(), 125);
+        assert_eq!(check_options(&[0x01; 1000]), Ok(125));
+        // Length 255 overruns at once.
+        assert_eq!(
+            NdOptions::new(&[0xFF; 1000]).collect::<Vec<_>>(),
+            vec![Err(NdError::Overrun {
+                at: 0,
+                needed: 2040,
+                got: 1000
+            })]
+        );
+    }
+
+    // --- Property tests -----------------------------------------------------------------------
+
+    fn arb_rovr() -> impl Strategy<Value = Rovr> {
+        prop::sample::select(vec![8usize, 16, 24, 32])
+            .prop_flat_map(|n| prop::collection::vec(any::<u8>(), n))
+            .prop_map(|v| Rovr::new(&v).unwrap())
+    }
+
+    fn arb_gaao() -> impl Strategy<Value = GaaoRepr> {
+        (
+            any::<(u8, u8, bool, bool, u16)>(),
+            0u8..=15,
+            arb_rovr(),
+            prop::option::of((1u8..=127, any::<[u8; 16]>())),
+        )
+            .prop_map(|((status, opaque, r, c, life), aaf, rovr, addr)| GaaoRepr {
+                status,
+                opaque,
+                r,
+                c,
+                aaf: Aaf::try_new(aaf).unwrap(),
+                assignment_lifetime_min: life,
+                rovr,
+                address: addr.map(|(pfx, bytes)| GaaoAddress {
+                    pfx_len: PfxLen::try_new(pfx).unwrap(),
+                    bytes,
+                }),
+            })
+    }
+
+    fn arb_earo() -> impl Strategy<Value = EaroRepr> {
+        (
+            any::<(u8, u8, bool, bool, u8, u16)>(),
+            0u8..=3,
+            0u8..=3,
+            arb_rovr(),
+        )
+            .prop_map(|((status, opaque, t, r, tid, life), i, p, rovr)| EaroRepr {
+                status,
+                opaque,
+                t,
+                r,
+                i: U2::try_new(i).unwrap(),
+                p: U2::try_new(p).unwrap(),
+                tid,
+                lifetime_60s: life,
+                rovr,
+            })
+    }
+
+    fn arb_any() -> impl Strategy<Value = Any> {
+        prop_oneof![
+            arb_gaao().prop_map(Any::Gaao),
+            arb_earo().prop_map(Any::Earo),
+            any::<(u8, u8)>().prop_map(|(octet3, octet4)| Any::Cio(CioRepr { octet3, octet4 })),
+            (
+                any::<bool>(),
+                prop::sample::select(vec![2usize, 6, 8]),
+                any::<[u8; 8]>()
+            )
+                .prop_map(|(target, n, bytes)| {
+                    let kind = if target {
+                        LlaoKind::Target
+                    } else {
+                        LlaoKind::Source
+                    };
+                    Any::Llao(llao(kind, &bytes[..n]), n == 2)
+                }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn prop_parse_of_emit_round_trips(s in arb_any(), tail in 0usize..16) {
+            let mut buf = vec![0xFFu8; s.buffer_len() + tail];
+            s.emit(&mut buf);
+            prop_assert!(buf[s.buffer_len()..].iter().all(|&b| b == 0xFF));
+            prop_assert_eq!(s.check(&buf), Ok(()));
+            prop_assert_eq!(s.parse_like(&buf), Ok(s));
+            // Every list holding just this option walks to exactly it.
+            let bytes = &buf[..s.buffer_len()];
+            let items: Vec<_> = NdOptions::new(bytes).collect();
+            prop_assert_eq!(items, vec![Ok((bytes[0], bytes))]);
+        }
+
+        #[test]
+        fn prop_arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..80)) {
+            let _ = GaaoRepr::parse(&GaaoPacket::new_unchecked(&bytes[..]));
+            let _ = EaroRepr::parse(&EaroPacket::new_unchecked(&bytes[..]));
+            let _ = CioRepr::parse(&CioPacket::new_unchecked(&bytes[..]));
+            let _ = LlaoRepr::parse(&LlaoPacket::new_unchecked(&bytes[..]));
+            let _ = LlaoRepr::parse_short(&LlaoPacket::new_unchecked(&bytes[..]));
+            let g = GaaoPacket::new_unchecked(&bytes[..]);
+            let _ = (g.rovr().len(), g.address(), g.pfx_len());
+            // Anything GaaoRepr accepts, it re-emits to the same option bar reserved bits.
+            if let Ok(r) = GaaoRepr::parse(&g) {
+                let mut out = vec![0u8; r.buffer_len()];
+                r.emit_slice(&mut out).unwrap();
+                let mut expected = bytes[..r.buffer_len()].to_vec();
+                expected[4] &= !gaao_flags::RESERVED;
+                prop_assert_eq!(out, expected);
+            }
+            if let Ok(r) = EaroRepr::parse(&EaroPacket::new_unchecked(&bytes[..])) {
+                let mut out = vec![0u8; r.buffer_len()];
+                r.emit_slice(&mut out).unwrap();
+                let mut expected = bytes[..r.buffer_len()].to_vec();
+                expected[4] &= !earo_flags::RESERVED;
+                prop_assert_eq!(out, expected);
+            }
+        }
+
+        #[test]
+        fn prop_option_walk_is_bounded_and_exact(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let mut covered = 0usize;
+            let mut count = 0usize;
+            let mut failed = false;
+            for item in NdOptions::new(&bytes) {
+                prop_assert!(!failed, "item after an error");
+                count += 1;
+                match item {
+                    Ok((ty, opt)) => {
+                        prop_assert_eq!(opt.as_ptr(), bytes[covered..].as_ptr());
+                        prop_assert_eq!(ty, opt[0]);
+                        prop_assert_eq!(opt.len(), usize::from(opt[1]) * 8);
+                        covered += opt.len();
+                    }
+                    Err(_) => failed = true,
+                }
+            }
+            prop_assert!(count <= bytes.len().div_ceil(8));
+            prop_assert_eq!(failed, covered != bytes.len());
+            prop_assert_eq!(check_options(&bytes).is_ok(), !failed);
+        }
+    }
 }
