@@ -220,6 +220,7 @@ pub enum HopLimitMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
     tf: usize,
+    tf_len: usize,
     nh: Option<usize>,
     hop_limit: Option<usize>,
     src: usize,
@@ -337,12 +338,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
         // Every length below is a small constant: the sums stay under 64 and cannot wrap.
         let mut at = BASE_LEN.wrapping_add(usize::from(self.cid()));
         let tf = at;
-        at = at.wrapping_add(match self.tf() {
+        let tf_len = match self.tf() {
             0 => 4,
             1 => 3,
             2 => 1,
             _ => 0,
-        });
+        };
+        at = at.wrapping_add(tf_len);
         let nh = if self.nh() {
             None
         } else {
@@ -386,6 +388,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         }
         Ok(Layout {
             tf,
+            tf_len,
             nh,
             hop_limit,
             src,
@@ -538,7 +541,7 @@ impl Repr {
     pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>, env: &Env<'_>) -> Result<Self, Error> {
         let l = p.layout()?;
         let (traffic_class, flow_label) = {
-            let f = p.field(l.tf, 4);
+            let f = p.field(l.tf, l.tf_len);
             let o = |i: usize| f.get(i).copied().unwrap_or(0);
             // IPHC orders ECN before DSCP; IPv6 puts DSCP first.
             let tc = |b: u8| b.rotate_left(2);
@@ -1204,6 +1207,30 @@ mod tests {
         assert_eq!(buf[2], 63);
         let mut compact = [0x7E, 0x57];
         assert!(!Packet::new_unchecked(&mut compact[..]).set_hop_limit(1));
+    }
+
+    #[test]
+    fn short_tf_field_at_the_end_of_the_buffer_is_read() {
+        // Found by fuzzing: a 1-octet TF field (TF=10) within 4 octets of the end was read as
+        // zero because the reader asked for 4 octets.
+        let c = ctx64_112();
+        let mac = [0x02, 0, 0, 0, 0, 0x0B];
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: None,
+            link: LinkAddrs {
+                src: Some(&mac),
+                dst: Some(&mac),
+            },
+        };
+        let buf = [0x74, 0xF7, 0x10, 0xB8, 0x40, 0xF0];
+        let r = Repr::parse(&Packet::new_checked(&buf[..]).unwrap(), &env).unwrap();
+        assert_eq!(r.traffic_class, 0xE2);
+        assert_eq!(r.src, ip("2001:db8::b"));
+        assert_eq!(r.dst, ip("2001:db8::ff:fe00:b"));
+        let mut out = [0u8; 8];
+        let n = r.emit(&mut out, &env, HopLimitMode::Inline).unwrap();
+        assert_eq!(out[..n], buf[..5]);
     }
 
     #[test]
