@@ -440,6 +440,20 @@ pub struct CompressOptions<'a> {
     pub link: LinkAddrs<'a>,
 }
 
+impl CompressOptions<'_> {
+    /// PASA frames for `prefix`: inline hop limit, no link-layer addresses.
+    pub const fn new(prefix: Prefix64) -> Self {
+        Self {
+            prefix,
+            hop_limit: HopLimitMode::Inline,
+            link: LinkAddrs {
+                src: None,
+                dst: None,
+            },
+        }
+    }
+}
+
 /// Compresses the native IPv6 packet `ipv6` into a PASA frame in `out`; returns its length.
 /// UDP is NHC-compressed with its checksum kept; any other next header (extension headers
 /// included) is carried inline with the payload untouched.
@@ -707,11 +721,7 @@ mod tests {
     fn compress_refuses_bad_ipv6() {
         let c = ctx();
         let cfg = CodecConfig::new(&c);
-        let opts = CompressOptions {
-            prefix: Prefix64::DOC,
-            hop_limit: HopLimitMode::Inline,
-            link: LinkAddrs::default(),
-        };
+        let opts = CompressOptions::new(Prefix64::DOC);
         let mut out = [0u8; 64];
         assert_eq!(
             compress(&[0x60; 10], &cfg, &opts, &mut out),

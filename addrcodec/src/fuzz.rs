@@ -246,11 +246,7 @@ pub fn frame(data: &[u8]) {
     let Ok(n) = frame::write_ipv6(&d, &mut v6) else {
         return;
     };
-    let opts = CompressOptions {
-        prefix: Prefix64::DOC,
-        hop_limit: HopLimitMode::Inline,
-        link: LinkAddrs::default(),
-    };
+    let opts = CompressOptions::new(Prefix64::DOC);
     let mut out = [0u8; 1600];
     let packet = v6.get(..n).unwrap_or(&[]);
     let m = match frame::compress(packet, &cfg, &opts, &mut out) {

@@ -7,7 +7,7 @@ mod common;
 use common::hex;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
-use pasa_addrcodec::wire::iphc::{Context, Contexts, HopLimitMode, LinkAddrs};
+use pasa_addrcodec::wire::iphc::{Context, Contexts, LinkAddrs};
 use pasa_addrcodec::{PasaAddr, Prefix64};
 use proptest::prelude::*;
 
@@ -100,11 +100,7 @@ proptest! {
         builder.write(&mut pkt, &payload).unwrap();
         let c = ctx();
         let cfg = CodecConfig::new(&c);
-        let opts = CompressOptions {
-            prefix: Prefix64::DOC,
-            hop_limit: HopLimitMode::Inline,
-            link: LinkAddrs::default(),
-        };
+        let opts = CompressOptions::new(Prefix64::DOC);
         let mut f = [0u8; 400];
         let n = frame::compress(&pkt, &cfg, &opts, &mut f).unwrap();
         let (s2, d2, sp, dp, pl) = check(&f[..n]);

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use common::Tree;
 use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
-use pasa_addrcodec::wire::iphc::{Context, Contexts, HopLimitMode, LinkAddrs};
+use pasa_addrcodec::wire::iphc::{Context, Contexts, LinkAddrs};
 use pasa_addrcodec::wire::lorh::{PasaLorhRepr, PasaPacket};
 use pasa_addrcodec::{ChildRole, DEFAULT_PASA_LORH_TYPE as TT, PasaAddr, Prefix64};
 use proptest::prelude::*;
@@ -165,11 +165,7 @@ proptest! {
         p.extend_from_slice(&[0x12, 0x34]);
         p.extend_from_slice(&payload);
         let cfg = CodecConfig::new(&ctx);
-        let opts = CompressOptions {
-            prefix: Prefix64::DOC,
-            hop_limit: HopLimitMode::Inline,
-            link: LinkAddrs::default(),
-        };
+        let opts = CompressOptions::new(Prefix64::DOC);
         let mut f = [0u8; 256];
         let n = frame::compress(&p, &cfg, &opts, &mut f).unwrap();
         prop_assert!(n < p.len(), "compression makes the packet smaller");

@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 
 use common::{Tree, hex};
 use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
-use pasa_addrcodec::wire::iphc::{Context, Contexts, HopLimitMode, LinkAddrs};
+use pasa_addrcodec::wire::iphc::{Context, Contexts, LinkAddrs};
 use pasa_addrcodec::wire::lorh::{PasaLorhRepr, PasaPacket};
 use pasa_addrcodec::{
     ChildRole, DEFAULT_PASA_LORH_TYPE as TT, Decision, LevelPlan, PasaAddr, Prefix64, Role,
@@ -237,11 +237,7 @@ fn native(src: &str, dst: &str, sport: u16, dport: u16, hl: u8, ck: u16) -> Vec<
 
 fn compress(packet: &[u8], ctx: &Contexts) -> Vec<u8> {
     let cfg = CodecConfig::new(ctx);
-    let opts = CompressOptions {
-        prefix: Prefix64::DOC,
-        hop_limit: HopLimitMode::Inline,
-        link: LinkAddrs::default(),
-    };
+    let opts = CompressOptions::new(Prefix64::DOC);
     let mut out = [0u8; 128];
     let n = frame::compress(packet, &cfg, &opts, &mut out).unwrap();
     out[..n].to_vec()
