@@ -1,0 +1,6 @@
+//! cargo-fuzz target `iphc`: the body is `pasa_addrcodec::fuzz::iphc` (shared with `cargo test`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pasa_addrcodec::fuzz::iphc(data));
