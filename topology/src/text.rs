@@ -15,13 +15,12 @@
 //! one root. Names are `[A-Za-z0-9_.-]+` and unique. Siblings are listed in the order in which
 //! they ask their parent for an address. `#` starts a comment anywhere on a line.
 
-use std::collections::HashMap;
-
 use nom::bytes::complete::take_while1;
 use nom::character::complete::space0;
 use nom::combinator::opt;
 use nom::{IResult, Parser};
 use pasa_addrcodec::Prefix64;
+use rustc_hash::FxHashMap;
 
 use crate::error::{ErrorKind, TopoError};
 use crate::model::{DEFAULT_PREFIX, Node, NodeRole, Pos, Topology};
@@ -68,14 +67,21 @@ struct Open {
 
 /// Parses the text format. `file` is used in error messages only.
 pub fn parse(src: &str, file: &str) -> Result<Topology, TopoError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut names: HashMap<&str, u32> = HashMap::new();
+    // One node per line at most: size the tables once (names hash with FxHash: the keys are
+    // the operator's own file, not hostile input, and SipHash costs a third of the parse time
+    // on a million-node plan).
+    let lines = src.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut nodes: Vec<Node> = Vec::with_capacity(lines);
+    let mut names: FxHashMap<&str, u32> = FxHashMap::default();
+    names.reserve(lines);
     let mut stack: Vec<Open> = Vec::new();
     let mut prefix: Option<Prefix64> = None;
     let err = |line: u32, col: usize, kind| TopoError::at(file, line, col as u32, kind);
+    // One memchr over the whole file instead of a search per line.
+    let has_tabs = src.as_bytes().contains(&b'\t');
     for (line_no, raw) in (1u32..).zip(src.lines()) {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(col) = line.find('\t') {
+        if has_tabs && let Some(col) = line.find('\t') {
             return Err(err(line_no, col + 1, ErrorKind::Tab));
         }
         let body = line.trim_start_matches(' ');
