@@ -12,6 +12,7 @@
 //! Errors name the file, line and column: `topo.pasa:12:5: duplicate node name "r1" ...`.
 
 pub mod error;
+pub mod fuzz;
 pub mod generate;
 pub mod json;
 pub mod model;
