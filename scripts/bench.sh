@@ -12,32 +12,34 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Results older than this are left over from earlier runs and are not printed.
-start_marker="$(mktemp)"
-trap 'rm -f "$start_marker"' EXIT
+# Results written before this time are left over from earlier runs and are not printed.
 if [[ "${BENCH_SKIP_RUN:-0}" == "1" ]]; then
-    touch -d '@0' "$start_marker"
+    since=0
 else
+    since="$(python3 -c 'import time; print(time.time() - 1)')"
     cargo bench -p pasa-benches --bench codec -- "$@"
 fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 
-python3 - "$target_dir/criterion" "$start_marker" <<'PY'
+python3 - "$target_dir/criterion" "$since" <<'PY'
 import json
 import os
 import sys
 
-root, marker = sys.argv[1], sys.argv[2]
-since = os.path.getmtime(marker)
+root, since = sys.argv[1], float(sys.argv[2])
 
 # name -> (target in ns per element, description)
 TARGETS = {
     "forwarding_decision/pasa_decide": (2.0, "forwarding decision"),
     "frame_parse/header_iphc": (20.0, "page dispatch + PASA-6LoRH + IPHC parse"),
 }
-BASELINE = "forwarding_decision/routing_table_lookup"
+# The first is the requested baseline (std HashMap, SipHash); the second uses FxHash.
+BASELINES = [
+    "forwarding_decision/routing_table_lookup",
+    "forwarding_decision/routing_table_lookup_fxhash",
+]
 PASA = "forwarding_decision/pasa_decide"
 
 
@@ -46,7 +48,11 @@ def fmt_ns(ns):
         return f"{ns / 1e6:.2f} ms"
     if ns >= 1e3:
         return f"{ns / 1e3:.2f} us"
-    return f"{ns:.2f} ns"
+    if ns >= 100:
+        return f"{ns:.0f} ns"
+    if ns >= 10:
+        return f"{ns:.1f} ns"
+    return f"{ns:.3f} ns"
 
 
 rows = {}
@@ -89,11 +95,12 @@ for name in sorted(rows):
 print()
 
 failed = False
-if PASA in rows and BASELINE in rows:
-    pasa = rows[PASA][0] / rows[PASA][3]
-    base = rows[BASELINE][0] / rows[BASELINE][3]
-    print(f"ratio routing_table_lookup / pasa_decide: {base / pasa:.1f}x "
-          f"({fmt_ns(base)} vs {fmt_ns(pasa)} per destination)")
+for baseline in BASELINES:
+    if PASA in rows and baseline in rows:
+        pasa = rows[PASA][0] / rows[PASA][3]
+        base = rows[baseline][0] / rows[baseline][3]
+        print(f"ratio {baseline.split('/')[-1]} / pasa_decide: {base / pasa:.1f}x "
+              f"({fmt_ns(base)} vs {fmt_ns(pasa)} per destination)")
 print()
 print(f"{'target':<45}  {'median':>10}  {'limit':>10}  result")
 for name, (limit, label) in TARGETS.items():
