@@ -200,7 +200,7 @@ fn decode(f: &[u8], lorh_type: u8) -> Result<(), String> {
         at += n;
     }
     if let Some(ipip) = h.ip_in_ip {
-        let n = ipip.buffer_len();
+        let n = ipip.len();
         println!(
             "  [{at:2}] {:<24} IP-in-IP 6LoRH: Length {}, hop limit {}, encapsulator {}",
             hexs(&f[at..at + n]),
@@ -213,7 +213,7 @@ fn decode(f: &[u8], lorh_type: u8) -> Result<(), String> {
             }
         );
     }
-    let at = h.iphc_at;
+    let at = h.iphc_offset();
     let p = iphc::Packet::new_checked(&f[at..]).map_err(|e| format!("IPHC at {at}: {e}"))?;
     let l = p.layout().map_err(|e| e.to_string())?;
     let env = Env {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the criterion benchmarks of pasa-benches and prints the median of every benchmark of this
+# Runs the criterion benchmarks of pasa-benches (codec and topology) and prints the median of every benchmark of this
 # run, the routing-table / PASA-decision ratio, and PASS/FAIL against the performance targets.
 #
 # Usage: scripts/bench.sh [extra criterion arguments, e.g. a benchmark name filter]
@@ -17,7 +17,7 @@ if [[ "${BENCH_SKIP_RUN:-0}" == "1" ]]; then
     since=0
 else
     since="$(python3 -c 'import time; print(time.time() - 1)')"
-    cargo bench -p pasa-benches --bench codec -- "$@"
+    cargo bench -p pasa-benches --bench codec --bench topology -- "$@"
 fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
@@ -34,6 +34,9 @@ root, since = sys.argv[1], float(sys.argv[2])
 TARGETS = {
     "forwarding_decision/pasa_decide": (2.0, "forwarding decision"),
     "frame_parse/header_iphc": (20.0, "page dispatch + PASA-6LoRH + IPHC parse"),
+    # 1 s for 1,000,000 nodes is 1000 ns per node (the benchmark reports per-node throughput);
+    # the peak memory (<= 1 GiB) is printed by the benchmark itself as topology/peak_rss_kib.
+    "topology/parse_and_plan_1m_nodes": (1000.0, "parse + plan 1M-node topology, per node"),
 }
 # The first is the requested baseline (std HashMap, SipHash); the second uses FxHash.
 BASELINES = [

@@ -283,18 +283,12 @@ impl PasaAddr {
     /// steps 2 to 6 on the root and routers, and the host rule of SPEC.md §1.5 on hosts (a host
     /// delivers its own packets and hands everything else to its parent).
     ///
-    /// O(1): one comparison of lengths, one shift for the prefix test, and `leading_ones` for
-    /// the run that step 6 skips. No loop over bits.
+    /// O(1): no loop over bits. A node decides for every packet with the same own address, so
+    /// it keeps an [`OwnAddr`], which holds the address length precomputed; this method builds
+    /// one on the fly.
     #[inline]
     pub const fn decide(self, da: PasaAddr) -> Decision {
-        if self.is_host() {
-            return if da.value() == self.value() {
-                Decision::Deliver
-            } else {
-                Decision::Parent
-            };
-        }
-        self.seven_steps(da)
+        OwnAddr::new(self).decide(da)
     }
 
     /// draft-13 §7.1 steps 2 to 6 exactly as written, whatever the role of `self`. Run on a host
@@ -464,6 +458,76 @@ impl fmt::Debug for PasaAddr {
 impl fmt::LowerHex for PasaAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::LowerHex::fmt(&self.value(), f)
+    }
+}
+
+/// A node's own address, with what the forwarding decision needs precomputed (its length and
+/// role), so that a decision costs one bit scan of the destination, one shift and compare for
+/// the prefix test, and one bit scan to find the child. Build it once when the node gets its
+/// address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OwnAddr {
+    ca: u64,
+    lc: u32,
+    host: bool,
+}
+
+impl OwnAddr {
+    /// Precomputes the decision constants of `addr`.
+    #[inline]
+    pub const fn new(addr: PasaAddr) -> Self {
+        Self {
+            ca: addr.value(),
+            lc: addr.len_bits() as u32,
+            host: addr.is_host(),
+        }
+    }
+
+    /// The address.
+    #[inline]
+    pub const fn addr(&self) -> PasaAddr {
+        match PasaAddr::new(self.ca) {
+            Some(a) => a,
+            None => PasaAddr::ROOT,
+        }
+    }
+
+    /// The decision of [`PasaAddr::decide`] (draft-13 §7.1 with the host rule).
+    ///
+    /// Step 6 finds the first `0` after CA's bits in DA: with the remaining `m` bits of DA
+    /// inverted and masked, that `0` is the highest set bit, and the router child is DA cut just
+    /// below it; no set bit means the rest is all ones and the child is the host DA itself.
+    #[inline]
+    pub const fn decide(&self, da: PasaAddr) -> Decision {
+        let d = da.value();
+        let ca = self.ca;
+        if d == ca {
+            return Decision::Deliver;
+        }
+        if self.host {
+            return Decision::Parent;
+        }
+        let ld = 64u32.wrapping_sub(d.leading_zeros());
+        // Steps 2-4: not longer and not equal -> up.
+        if ld <= self.lc {
+            return Decision::Parent;
+        }
+        // Step 5: m = remaining bits, 1..=63 because lc >= 1 and ld <= 64.
+        let m = ld.wrapping_sub(self.lc);
+        if d >> m != ca {
+            return Decision::Parent;
+        }
+        // Step 6: zeros of the remainder, as ones; 64 - m is 1..=63.
+        let zeros = !d & (u64::MAX >> 64u32.wrapping_sub(m));
+        if zeros == 0 {
+            return Decision::Child(da);
+        }
+        let cut = 63u32.wrapping_sub(zeros.leading_zeros());
+        // The cut keeps the root bit (cut < m < ld), so the value is never zero.
+        Decision::Child(PasaAddr(match NonZeroU64::new(d >> cut) {
+            Some(v) => v,
+            None => NonZeroU64::MIN,
+        }))
     }
 }
 

@@ -19,9 +19,9 @@ use core::net::Ipv6Addr;
 use crate::DEFAULT_PASA_LORH_TYPE;
 use crate::addr::{PasaAddr, Prefix64};
 use crate::wire::checksum;
-use crate::wire::dispatch::{Dispatch, PAGE1};
+use crate::wire::dispatch::PAGE1;
 use crate::wire::iphc::{self, Contexts, Env, HopLimitMode, LinkAddrs};
-use crate::wire::lorh::{self, IpInIpPacket, IpInIpRepr, LorhClass, PasaLorhRepr, PasaPacket};
+use crate::wire::lorh::{self, IpInIpPacket, IpInIpRepr, PasaLorhRepr, PasaPacket};
 use crate::wire::nhc::{self, UdpPacket, UdpRepr};
 
 /// Octets of a fixed IPv6 header.
@@ -205,74 +205,138 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// The routing part of a frame, as [`parse_header`] finds it.
+/// The routing part of a frame, as [`parse_header`] finds it. Small on purpose (24 octets):
+/// the forwarding fast path returns it for every packet. Offsets fit 16 bits because the walk
+/// stops after [`MAX_PAGE_SWITCHES`] dispatches and [`MAX_LORH`] headers of at most 33 octets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     /// The PASA-6LoRH destination, if present.
     pub pasa_dst: Option<PasaAddr>,
     /// The IP-in-IP 6LoRH, if present.
-    pub ip_in_ip: Option<IpInIpRepr>,
-    /// Offset of the IP-in-IP Hop Limit octet, for in-place decrement.
-    pub ip_in_ip_hop_limit_at: Option<usize>,
+    pub ip_in_ip: Option<IpInIp>,
+    /// Offset of the LOWPAN_IPHC header.
+    pub iphc_at: u16,
     /// Unknown elective 6LoRHs skipped (B11: counted by the caller).
     pub electives_skipped: u8,
-    /// Offset of the LOWPAN_IPHC header.
-    pub iphc_at: usize,
     /// The page in force at the IPHC (0 or 1).
     pub page: u8,
 }
 
+impl Header {
+    /// Offset of the LOWPAN_IPHC header, as an index.
+    pub const fn iphc_offset(&self) -> usize {
+        self.iphc_at as usize
+    }
+}
+
+/// Where an IP-in-IP 6LoRH sits in the frame and what the forwarder needs of it. The whole
+/// header (with the encapsulator) is [`IpInIp::repr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpInIp {
+    /// Offset of the 6LoRH in the frame.
+    pub at: u16,
+    /// Its Hop Limit.
+    pub hop_limit: u8,
+    /// Octets of its encapsulator address (0 when elided).
+    pub encapsulator_len: u8,
+}
+
+impl IpInIp {
+    /// Offset of the Hop Limit octet, for in-place decrement.
+    pub const fn hop_limit_at(&self) -> usize {
+        (self.at as usize).wrapping_add(2)
+    }
+
+    /// Octets of the whole 6LoRH.
+    pub const fn len(&self) -> usize {
+        3usize.wrapping_add(self.encapsulator_len as usize)
+    }
+
+    /// Always false: the header has at least its two octets and the hop limit.
+    pub const fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The decoded header, read again from `frame`.
+    pub fn repr(&self, frame: &[u8]) -> Option<IpInIpRepr> {
+        let p =
+            IpInIpPacket::new_checked(frame.get(self.hop_limit_at().saturating_sub(2)..)?).ok()?;
+        IpInIpRepr::parse(&p).ok()
+    }
+}
+
 /// Walks the dispatch octets and 6LoRHs of `frame` up to the IPHC header (the forwarding fast
-/// path: no IPHC decoding). Every loop is bounded by the frame length and by [`MAX_LORH`] and
-/// [`MAX_PAGE_SWITCHES`].
+/// path: no IPHC decoding). The walk has three phases in the order RFC 8025 / RFC 8138 allow:
+/// paging dispatches, then (in page 1) 6LoRHs, then the LOWPAN_IPHC. Every phase is bounded,
+/// by [`MAX_PAGE_SWITCHES`] and [`MAX_LORH`].
 pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error> {
-    if frame.is_empty() {
+    let Some(&first) = frame.first() else {
         return Err(Error::Empty);
+    };
+    if first & 0xC0 == 0 {
+        return Err(Error::Nalp { at: 0 });
     }
     let mut h = Header {
         pasa_dst: None,
         ip_in_ip: None,
-        ip_in_ip_hop_limit_at: None,
-        electives_skipped: 0,
         iphc_at: 0,
+        electives_skipped: 0,
         page: 0,
     };
     let mut at = 0usize;
-    let mut lorhs = 0usize;
-    let mut switches = 0usize;
-    while let Some(rest) = frame.get(at..) {
-        let Some(&octet) = rest.first() else {
+    // Paging dispatches.
+    while let Some(&octet) = frame.get(at) {
+        if octet & 0xF0 != 0xF0 {
             break;
-        };
-        match Dispatch::classify(octet, h.page) {
-            Dispatch::Iphc => {
-                h.iphc_at = at;
-                return Ok(h);
+        }
+        let page = octet & 0x0F;
+        if page > 1 || at >= MAX_PAGE_SWITCHES {
+            return Err(Error::Page { at, page });
+        }
+        h.page = page;
+        at = at.wrapping_add(1);
+    }
+    // 6LoRHs: `10xxxxxx` is a 6LoRH in page 1 only (a Mesh header in page 0).
+    if h.page == 1 {
+        let mut count = 0usize;
+        while let Some(&octet) = frame.get(at) {
+            if octet & 0xC0 != 0x80 {
+                break;
             }
-            Dispatch::Page(p) => {
-                switches = switches.saturating_add(1);
-                if p > 1 || switches > MAX_PAGE_SWITCHES || lorhs > 0 {
-                    return Err(Error::Page { at, page: p });
-                }
-                h.page = p;
-                at = at.saturating_add(1);
+            if count == MAX_LORH {
+                return Err(Error::TooManyLorh { at });
             }
-            Dispatch::Lorh => {
-                lorhs = lorhs.saturating_add(1);
-                if lorhs > MAX_LORH {
-                    return Err(Error::TooManyLorh { at });
-                }
-                at = at.saturating_add(lorh_step(rest, at, cfg, &mut h)?);
-            }
-            Dispatch::Nalp if lorhs == 0 && switches == 0 => return Err(Error::Nalp { at }),
-            _ if lorhs > 0 => return Err(Error::NoIphc { at }),
-            _ => return Err(Error::Dispatch { at, octet }),
+            count = count.wrapping_add(1);
+            let rest = frame.get(at..).unwrap_or(&[]);
+            at = at.saturating_add(lorh_step(rest, at, cfg, &mut h)?);
+        }
+        if let Some(&octet) = frame.get(at)
+            && octet & 0xF0 == 0xF0
+        {
+            // A paging dispatch after a 6LoRH (B09).
+            return Err(Error::Page {
+                at,
+                page: octet & 0x0F,
+            });
+        }
+        if count > 0 && frame.get(at).is_none_or(|o| o & 0xE0 != 0x60) {
+            return Err(Error::NoIphc { at });
         }
     }
-    Err(Error::NoIphc { at })
+    match frame.get(at) {
+        Some(&octet) if octet & 0xE0 == 0x60 => {
+            // at <= 2 + 8 * 33: see Header.
+            h.iphc_at = at as u16;
+            Ok(h)
+        }
+        Some(&octet) => Err(Error::Dispatch { at, octet }),
+        None => Err(Error::NoIphc { at }),
+    }
 }
 
-/// Handles one 6LoRH at `rest` (offset `at`), returning its length.
+/// Handles one 6LoRH at `rest` (offset `at`), returning its length. The class and type are
+/// read once; the matching view is then checked once by its own `parse`.
+#[inline]
 fn lorh_step(
     rest: &[u8],
     at: usize,
@@ -280,31 +344,42 @@ fn lorh_step(
     h: &mut Header,
 ) -> Result<usize, Error> {
     let err = |err| Error::Lorh { at, err };
-    let g = lorh::Packet::new_checked(rest).map_err(err)?;
-    match (g.class(), g.lorh_type()) {
-        (LorhClass::Critical, t) if t == cfg.lorh_type => {
-            if h.pasa_dst.is_some() {
-                return Err(Error::Duplicate { at });
-            }
-            let p = PasaPacket::new_checked(rest).map_err(err)?;
-            h.pasa_dst = Some(PasaLorhRepr::parse(&p, cfg.lorh_type).map_err(err)?.dst);
-            Ok(p.total_len())
+    let [first, lorh_type, ..] = *rest else {
+        return Err(err(lorh::Error::Truncated {
+            needed: lorh::HEADER_LEN,
+            got: rest.len(),
+        }));
+    };
+    let critical = first & 0x20 == 0;
+    if critical {
+        if lorh_type != cfg.lorh_type {
+            return Err(Error::UnknownCritical { at, lorh_type });
         }
-        (LorhClass::Critical, t) => Err(Error::UnknownCritical { at, lorh_type: t }),
-        (LorhClass::Elective, lorh::TYPE_IP_IN_IP) => {
-            if h.ip_in_ip.is_some() {
-                return Err(Error::Duplicate { at });
-            }
-            let p = IpInIpPacket::new_checked(rest).map_err(err)?;
-            h.ip_in_ip = Some(IpInIpRepr::parse(&p).map_err(err)?);
-            h.ip_in_ip_hop_limit_at = Some(at.saturating_add(2));
-            Ok(p.total_len())
+        if h.pasa_dst.is_some() {
+            return Err(Error::Duplicate { at });
         }
-        (LorhClass::Elective, _) => {
-            h.electives_skipped = h.electives_skipped.saturating_add(1);
-            Ok(g.elective_len().unwrap_or(lorh::HEADER_LEN))
-        }
+        let p = PasaPacket::new_unchecked(rest);
+        h.pasa_dst = Some(PasaLorhRepr::parse(&p, cfg.lorh_type).map_err(err)?.dst);
+        return Ok(p.total_len());
     }
+    if lorh_type == lorh::TYPE_IP_IN_IP {
+        if h.ip_in_ip.is_some() {
+            return Err(Error::Duplicate { at });
+        }
+        let p = IpInIpPacket::new_unchecked(rest);
+        let r = IpInIpRepr::parse(&p).map_err(err)?;
+        h.ip_in_ip = Some(IpInIp {
+            // at is bounded by the walk: see Header.
+            at: at as u16,
+            hop_limit: r.hop_limit,
+            encapsulator_len: r.encapsulator_len,
+        });
+        return Ok(p.total_len());
+    }
+    // An unknown elective 6LoRH: skipped by its Length (RFC 8138 §5.1), if it is all there.
+    let g = lorh::Packet::new_checked(rest).map_err(err)?;
+    h.electives_skipped = h.electives_skipped.saturating_add(1);
+    Ok(g.elective_len().unwrap_or(lorh::HEADER_LEN))
 }
 
 /// A fully decoded frame.
@@ -357,17 +432,16 @@ pub fn decode<'a>(
     link: LinkAddrs<'_>,
 ) -> Result<Decoded<'a>, Error> {
     let header = parse_header(frame, cfg)?;
-    let at = header.iphc_at;
+    let at = header.iphc_offset();
     let rest = frame.get(at..).unwrap_or(&[]);
     let ierr = |err| Error::Iphc { at, err };
-    let p = iphc::Packet::new_checked(rest).map_err(ierr)?;
-    let layout = p.layout().map_err(ierr)?;
+    let p = iphc::Packet::new_unchecked(rest);
     let env = Env {
         contexts: Some(cfg.contexts),
         pasa_dst: header.pasa_dst,
         link,
     };
-    let ip = iphc::Repr::parse(&p, &env).map_err(ierr)?;
+    let (ip, layout) = iphc::Repr::parse_with_layout(&p, &env).map_err(ierr)?;
     let after: &'a [u8] = rest.get(layout.header_len..).unwrap_or(&[]);
     let (udp, payload) = if ip.nhc {
         let nat = at.saturating_add(layout.header_len);
@@ -692,8 +766,10 @@ mod tests {
         let f = [0xF1, 0xA2, 0x09, 0xAA, 0xBB, 0xA1, 0x06, 0x40, 0x7C];
         let h = parse_header(&f, &CodecConfig::new(&c)).unwrap();
         assert_eq!(h.electives_skipped, 1);
-        assert_eq!(h.ip_in_ip, Some(IpInIpRepr::elided(0x40)));
-        assert_eq!(h.ip_in_ip_hop_limit_at, Some(7));
+        let ipip = h.ip_in_ip.unwrap();
+        assert_eq!((ipip.hop_limit, ipip.encapsulator_len), (0x40, 0));
+        assert_eq!(ipip.hop_limit_at(), 7);
+        assert_eq!(ipip.repr(&f), Some(IpInIpRepr::elided(0x40)));
         assert_eq!(h.iphc_at, 8);
     }
 

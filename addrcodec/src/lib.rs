@@ -69,7 +69,7 @@ pub mod fuzz;
 pub mod wire;
 
 pub use addr::{
-    AddrError, ChildRole, Decision, LevelPlan, MAX_LEN_BITS, PasaAddr, PlanFit, Prefix64,
+    AddrError, ChildRole, Decision, LevelPlan, MAX_LEN_BITS, OwnAddr, PasaAddr, PlanFit, Prefix64,
     PrefixError, Role, TaafError, check_plan, children_left,
 };
 

@@ -118,6 +118,22 @@ proptest! {
     }
 
     #[test]
+    fn own_addr_decision_is_the_draft_algorithm_with_the_host_rule(ca in 1u64.., da in 1u64.., shift in 0u32..64) {
+        // Shifted inputs cover short addresses, where the interesting cases are.
+        let ca = PasaAddr::new((ca >> shift).max(1)).unwrap();
+        let da = PasaAddr::new(da >> (shift / 2)).unwrap_or(ca);
+        let own = pasa_addrcodec::OwnAddr::new(ca);
+        prop_assert_eq!(own.addr(), ca);
+        let want = if ca.is_host() {
+            if ca == da { pasa_addrcodec::Decision::Deliver } else { pasa_addrcodec::Decision::Parent }
+        } else {
+            ca.seven_steps(da)
+        };
+        prop_assert_eq!(own.decide(da), want);
+        prop_assert_eq!(ca.decide(da), want);
+    }
+
+    #[test]
     fn text_lorh_and_ipv6_round_trip(v in 1u64..) {
         let x = PasaAddr::new(v).unwrap();
         prop_assert_eq!(x.to_string().parse::<PasaAddr>(), Ok(x));

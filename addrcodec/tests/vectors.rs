@@ -286,7 +286,7 @@ fn upstream_frame_uses_ip_in_ip_to_the_root() {
     let h = frame::parse_header(&bytes, &CodecConfig::new(&ctx0())).unwrap();
     assert_eq!(h.pasa_dst, None);
     assert_eq!(h.ip_in_ip.unwrap().hop_limit, 64);
-    assert_eq!(h.ip_in_ip_hop_limit_at, Some(3));
+    assert_eq!(h.ip_in_ip.unwrap().hop_limit_at(), 3);
 }
 
 #[test]

@@ -92,25 +92,29 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// A compression context (RFC 6282 §3.1.1): a prefix of 0 to 128 bits.
+/// A compression context (RFC 6282 §3.1.1): a prefix of 0 to 128 bits. The prefix and its
+/// mask are kept as `u128` so that applying a context is one and-or.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Context {
-    prefix: [u8; 16],
+    prefix: u128,
+    mask: u128,
     len_bits: u8,
 }
 
 impl Context {
     /// A context of `len_bits` (0..=128) bits of `prefix`; bits past the length are cleared.
-    pub fn new(prefix: Ipv6Addr, len_bits: u8) -> Result<Self, Error> {
+    pub const fn new(prefix: Ipv6Addr, len_bits: u8) -> Result<Self, Error> {
         if len_bits > 128 {
             return Err(Error::ContextLength(len_bits));
         }
-        let mut p = prefix.octets();
-        let mut z = [0u8; 16];
-        overlay(&mut z, &p, len_bits);
-        p = z;
+        // len_bits <= 128: a shift of 128 is refused by checked_shl and gives the empty mask.
+        let mask = match u128::MAX.checked_shl(128u32.wrapping_sub(len_bits as u32)) {
+            Some(m) => m,
+            None => 0,
+        };
         Ok(Self {
-            prefix: p,
+            prefix: prefix.to_bits() & mask,
+            mask,
             len_bits,
         })
     }
@@ -121,29 +125,15 @@ impl Context {
     }
 
     /// The prefix (bits past the length are zero).
-    pub fn prefix(&self) -> Ipv6Addr {
-        Ipv6Addr::from(self.prefix)
+    pub const fn prefix(&self) -> Ipv6Addr {
+        Ipv6Addr::from_bits(self.prefix)
     }
 
-    /// Writes the context bits over the first `len_bits` bits of `addr` ("context bits win").
-    pub fn apply(&self, addr: &mut [u8; 16]) {
-        overlay(addr, &self.prefix, self.len_bits);
-    }
-}
-
-/// Copies the first `bits` bits of `src` over `dst`.
-fn overlay(dst: &mut [u8; 16], src: &[u8; 16], bits: u8) {
-    let full = usize::from(bits / 8);
-    let rest = bits % 8;
-    for (d, s) in dst.iter_mut().zip(src.iter()).take(full) {
-        *d = *s;
-    }
-    if rest != 0
-        && let (Some(d), Some(s)) = (dst.get_mut(full), src.get(full))
-    {
-        // rest is 1..=7, so the shift is in range.
-        let mask = 0xFFu8 << 8u8.wrapping_sub(rest);
-        *d = (*d & !mask) | (*s & mask);
+    /// `addr` with the context bits written over its first `len_bits` bits ("context bits
+    /// win", RFC 6282 §3.1.1).
+    #[inline]
+    pub const fn apply(&self, addr: u128) -> u128 {
+        (addr & !self.mask) | self.prefix
     }
 }
 
@@ -219,14 +209,16 @@ pub enum HopLimitMode {
 /// Byte offsets of an IPHC header's fields, computed once from the first octets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
-    tf: usize,
-    tf_len: usize,
-    nh: Option<usize>,
-    hop_limit: Option<usize>,
-    src: usize,
-    src_len: usize,
-    dst: usize,
-    dst_len: usize,
+    // Offsets and lengths are below 42 (the longest IPHC header), so u8 holds them and the
+    // layout stays small enough to return in registers.
+    tf: u8,
+    tf_len: u8,
+    nh: Option<u8>,
+    hop_limit: Option<u8>,
+    src: u8,
+    src_len: u8,
+    dst: u8,
+    dst_len: u8,
     /// Octets of the whole IPHC header.
     pub header_len: usize,
 }
@@ -234,7 +226,10 @@ pub struct Layout {
 impl Layout {
     /// Offset of the inline Hop Limit octet, when HLIM=00.
     pub const fn hop_limit_offset(&self) -> Option<usize> {
-        self.hop_limit
+        match self.hop_limit {
+            Some(o) => Some(o as usize),
+            None => None,
+        }
     }
 }
 
@@ -336,14 +331,20 @@ impl<T: AsRef<[u8]>> Packet<T> {
             });
         }
         // Every length below is a small constant: the sums stay under 64 and cannot wrap.
+        // Inline octets per field value, from RFC 6282 §3.1.1; RESERVED marks the reserved
+        // destination modes.
+        const TF_LEN: [usize; 4] = [4, 3, 1, 0];
+        // Index: SAC << 2 | SAM.
+        const SRC_LEN: [usize; 8] = [16, 8, 2, 0, 0, 8, 2, 0];
+        const RESERVED: usize = usize::MAX;
+        // Index: M << 3 | DAC << 2 | DAM.
+        const DST_LEN: [usize; 16] = [
+            16, 8, 2, 0, RESERVED, 8, 2, 0, 16, 6, 4, 1, 6, RESERVED, RESERVED, RESERVED,
+        ];
+        let b1 = self.octet(1);
         let mut at = BASE_LEN.wrapping_add(usize::from(self.cid()));
         let tf = at;
-        let tf_len = match self.tf() {
-            0 => 4,
-            1 => 3,
-            2 => 1,
-            _ => 0,
-        };
+        let tf_len = TF_LEN.get(usize::from(self.tf())).copied().unwrap_or(0);
         at = at.wrapping_add(tf_len);
         let nh = if self.nh() {
             None
@@ -357,27 +358,23 @@ impl<T: AsRef<[u8]>> Packet<T> {
         } else {
             None
         };
-        let src_len = match (self.sac(), self.sam()) {
-            (false, 0) => 16,
-            (_, 1) => 8,
-            (_, 2) => 2,
-            _ => 0,
-        };
+        let src_len = SRC_LEN
+            .get(usize::from((b1 >> 4) & 0x07))
+            .copied()
+            .unwrap_or(0);
         let src = at;
         at = at.wrapping_add(src_len);
-        let dst_len = match (self.m(), self.dac(), self.dam()) {
-            (false, false, 0) => 16,
-            (false, true, 0) => return Err(Error::Reserved("M=0 DAC=1 DAM=00")),
-            (false, _, 1) => 8,
-            (false, _, 2) => 2,
-            (false, _, _) => 0,
-            (true, false, 0) => 16,
-            (true, false, 1) => 6,
-            (true, false, 2) => 4,
-            (true, false, _) => 1,
-            (true, true, 0) => 6,
-            (true, true, _) => return Err(Error::Reserved("M=1 DAC=1 DAM!=00")),
-        };
+        let dst_len = DST_LEN
+            .get(usize::from(b1 & 0x0F))
+            .copied()
+            .unwrap_or(RESERVED);
+        if dst_len == RESERVED {
+            return Err(Error::Reserved(if self.m() {
+                "M=1 DAC=1 DAM!=00"
+            } else {
+                "M=0 DAC=1 DAM=00"
+            }));
+        }
         let dst = at;
         at = at.wrapping_add(dst_len);
         if b.len() < at {
@@ -386,15 +383,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
                 got: b.len(),
             });
         }
+        // Every value is at most 41: the casts are exact.
         Ok(Layout {
-            tf,
-            tf_len,
-            nh,
-            hop_limit,
-            src,
-            src_len,
-            dst,
-            dst_len,
+            tf: tf as u8,
+            tf_len: tf_len as u8,
+            nh: nh.map(|o| o as u8),
+            hop_limit: hop_limit.map(|o| o as u8),
+            src: src as u8,
+            src_len: src_len as u8,
+            dst: dst as u8,
+            dst_len: dst_len as u8,
             header_len: at,
         })
     }
@@ -426,7 +424,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         else {
             return false;
         };
-        match self.buffer.as_mut().get_mut(at) {
+        match self.buffer.as_mut().get_mut(usize::from(at)) {
             Some(b) => {
                 *b = hl;
                 true
@@ -474,41 +472,32 @@ impl Env<'_> {
     }
 }
 
-const LINK_LOCAL: [u8; 8] = [0xFE, 0x80, 0, 0, 0, 0, 0, 0];
+/// fe80::/64 as the high bits of a `u128`.
+const LINK_LOCAL: u128 = 0xFE80 << 112;
 
-fn with_iid(prefix: [u8; 8], iid: [u8; 8]) -> [u8; 16] {
-    let mut a = [0u8; 16];
-    let (hi, lo) = a.split_at_mut(8);
-    hi.copy_from_slice(&prefix);
-    lo.copy_from_slice(&iid);
-    a
-}
-
-fn short_iid(inline: &[u8]) -> [u8; 8] {
-    let (a, b) = match *inline {
-        [a, b] => (a, b),
-        _ => (0, 0),
-    };
-    [0, 0, 0, 0xFF, 0xFE, 0, a, b]
-}
-
-fn iid8(inline: &[u8]) -> [u8; 8] {
-    let mut i = [0u8; 8];
-    if inline.len() == 8 {
-        i.copy_from_slice(inline);
+/// The inline octets read as a big-endian number: 16, 8 or 2 octets (the address fields; the
+/// layout has checked the length), any other length folded octet by octet.
+#[inline]
+fn be(inline: &[u8]) -> u128 {
+    if let Ok(a) = <[u8; 16]>::try_from(inline) {
+        return u128::from_be_bytes(a);
     }
-    i
+    if let Ok(a) = <[u8; 8]>::try_from(inline) {
+        return u128::from(u64::from_be_bytes(a));
+    }
+    if let Ok(a) = <[u8; 2]>::try_from(inline) {
+        return u128::from(u16::from_be_bytes(a));
+    }
+    inline
+        .iter()
+        .fold(0u128, |v, &o| v.wrapping_shl(8) | u128::from(o))
 }
 
-fn addr16(inline: &[u8]) -> [u8; 16] {
-    let mut a = [0u8; 16];
-    if inline.len() == 16 {
-        a.copy_from_slice(inline);
-    }
-    a
-}
+/// The IID of `0000:00ff:fe00:XXXX` (RFC 6282 16-bit modes).
+const SHORT_IID: u128 = 0x0000_00FF_FE00_0000;
 
 /// Rebuilds a unicast address from its mode (shared by source and the unicast destination).
+#[inline]
 fn unicast(
     stateful: bool,
     mode: u8,
@@ -516,32 +505,43 @@ fn unicast(
     inline: &[u8],
     ll: Option<&[u8]>,
     which: &'static str,
-) -> Result<[u8; 16], Error> {
+) -> Result<u128, Error> {
     let iid = match mode {
-        0 => return Ok(addr16(inline)),
-        1 => iid8(inline),
-        2 => short_iid(inline),
+        0 => return Ok(be(inline)),
+        1 => be(inline),
+        2 => SHORT_IID | be(inline),
         _ => ll
             .and_then(iid_from_link)
+            .map(|i| u128::from(u64::from_be_bytes(i)))
             .ok_or(Error::LinkAddress(which))?,
     };
     if !stateful {
-        return Ok(with_iid(LINK_LOCAL, iid));
+        return Ok(LINK_LOCAL | iid);
     }
-    let mut a = with_iid([0; 8], iid);
-    if let Some(c) = ctx {
-        c.apply(&mut a);
-    }
-    Ok(a)
+    Ok(match ctx {
+        Some(c) => c.apply(iid),
+        None => iid,
+    })
 }
 
 impl Repr {
     /// Decodes a header. `env` supplies the contexts, the PASA-6LoRH destination and the
     /// link-layer addresses; a field that needs one of them and does not get it is an error.
     pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>, env: &Env<'_>) -> Result<Self, Error> {
+        Self::parse_with_layout(p, env).map(|(r, _)| r)
+    }
+
+    /// [`Repr::parse`], also returning the field offsets it computed (so a caller that needs
+    /// them, such as [`crate::frame::decode`], does not compute them again). The view need not
+    /// have been checked: this checks it.
+    #[inline]
+    pub fn parse_with_layout<T: AsRef<[u8]>>(
+        p: &Packet<T>,
+        env: &Env<'_>,
+    ) -> Result<(Self, Layout), Error> {
         let l = p.layout()?;
         let (traffic_class, flow_label) = {
-            let f = p.field(l.tf, l.tf_len);
+            let f = p.field(l.tf.into(), l.tf_len.into());
             let o = |i: usize| f.get(i).copied().unwrap_or(0);
             // IPHC orders ECN before DSCP; IPv6 puts DSCP first.
             let tc = |b: u8| b.rotate_left(2);
@@ -558,7 +558,7 @@ impl Repr {
         };
         let nhc = p.nh();
         let next_header = match l.nh {
-            Some(at) => p.octet(at),
+            Some(at) => p.octet(at.into()),
             None => match p.buffer.as_ref().get(l.header_len) {
                 Some(b) if b & 0xF8 == 0xF0 => NEXT_HEADER_UDP,
                 Some(b) => return Err(Error::UnsupportedNhc(*b)),
@@ -566,7 +566,7 @@ impl Repr {
             },
         };
         let hop_limit = match (p.hlim(), l.hop_limit) {
-            (0, Some(at)) => p.octet(at),
+            (0, Some(at)) => p.octet(at.into()),
             (1, _) => 1,
             (2, _) => 64,
             _ => 255,
@@ -577,20 +577,22 @@ impl Repr {
             None
         };
         let src = if p.sac() && p.sam() == 0 {
-            [0u8; 16]
+            0
         } else {
             unicast(
                 p.sac(),
                 p.sam(),
                 sctx,
-                p.field(l.src, l.src_len),
+                p.field(l.src.into(), l.src_len.into()),
                 env.link.src,
                 "source",
             )?
         };
-        let dinline = p.field(l.dst, l.dst_len);
+        let dinline = p.field(l.dst.into(), l.dst_len.into());
         let dst = if p.m() {
-            multicast(p.dac(), p.dam(), dinline, || env.context(p.dci()))?
+            u128::from_be_bytes(multicast(p.dac(), p.dam(), dinline, || {
+                env.context(p.dci())
+            })?)
         } else if p.dac() && p.dam() == 3 {
             let ctx = env.context(p.dci())?;
             let iid = match env.pasa_dst {
@@ -601,9 +603,7 @@ impl Repr {
                     .and_then(iid_from_link)
                     .ok_or(Error::NoDestinationSource)?,
             };
-            let mut a = with_iid([0; 8], iid);
-            ctx.apply(&mut a);
-            a
+            ctx.apply(u128::from(u64::from_be_bytes(iid)))
         } else {
             let dctx = if p.dac() {
                 Some(env.context(p.dci())?)
@@ -612,15 +612,18 @@ impl Repr {
             };
             unicast(p.dac(), p.dam(), dctx, dinline, env.link.dst, "destination")?
         };
-        Ok(Self {
-            src: Ipv6Addr::from(src),
-            dst: Ipv6Addr::from(dst),
-            next_header,
-            nhc,
-            hop_limit,
-            traffic_class,
-            flow_label,
-        })
+        Ok((
+            Self {
+                src: Ipv6Addr::from_bits(src),
+                dst: Ipv6Addr::from_bits(dst),
+                next_header,
+                nhc,
+                hop_limit,
+                traffic_class,
+                flow_label,
+            },
+            l,
+        ))
     }
 
     /// Chooses the shortest encoding for these fields and the given environment.
@@ -633,11 +636,7 @@ impl Repr {
             let ctxs = env.contexts.ok_or(Error::NoPasaContext)?;
             let id = ctxs
                 .iter()
-                .find(|(_, c)| {
-                    let mut a = with_iid([0; 8], da.iid());
-                    c.apply(&mut a);
-                    a == self.dst.octets()
-                })
+                .find(|(_, c)| c.apply(u128::from(da.value())) == self.dst.to_bits())
                 .map(|(id, _)| id)
                 .ok_or(Error::NoPasaContext)?;
             Best::pair(AddrMode {
@@ -808,7 +807,8 @@ fn multicast<'a>(
             // RFC 6282 §3.1.1 / RFC 3306: ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, the
             // prefix and its length from the context (at most 64 bits of it).
             let c = ctx()?;
-            let p = c.prefix.get(..8).unwrap_or(&[]);
+            let pb = c.prefix.to_be_bytes();
+            let p = pb.get(..8).unwrap_or(&[]);
             a = [
                 0xFF,
                 g(0),
@@ -833,7 +833,7 @@ fn multicast<'a>(
                 dst.copy_from_slice(p);
             }
         }
-        (false, 0) => a = addr16(inline),
+        (false, 0) => a = be(inline).to_be_bytes(),
         (false, 1) => {
             a = [
                 0xFF,
@@ -947,6 +947,7 @@ fn best_source(a: &Ipv6Addr, env: &Env<'_>) -> Best {
 
 fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
     let o = a.octets();
+    let bits = a.to_bits();
     let mut best = Best::pair(AddrMode {
         ctx: None,
         mode: 0,
@@ -955,7 +956,7 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
     // Modes from the shortest; each candidate is accepted only if decoding it gives `a` back.
     for (mode, len) in [(3u8, 0usize), (2, 2), (1, 8)] {
         let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
-        if unicast(false, mode, None, inline, ll, "").ok() == Some(o) {
+        if unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
             best.offer(AddrMode {
                 ctx: None,
                 mode,
@@ -963,7 +964,7 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
             });
         }
         for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
-            if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(o) {
+            if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(bits) {
                 best.offer(AddrMode {
                     ctx: Some(id),
                     mode,
@@ -1177,7 +1178,7 @@ mod tests {
         let iid = iid_from_link(&mac).unwrap();
         assert_eq!(iid, [0, 0, 0, 0xFF, 0xFE, 0, 0, 0x0B]);
         assert_eq!(iid_from_link(&[1, 2, 3]), None);
-        let s = Ipv6Addr::from(with_iid(LINK_LOCAL, iid));
+        let s = Ipv6Addr::from_bits(LINK_LOCAL | u128::from(u64::from_be_bytes(iid)));
         let env = Env {
             link: LinkAddrs {
                 src: Some(&mac),
