@@ -269,6 +269,7 @@ impl IpInIp {
 /// path: no IPHC decoding). The walk has three phases in the order RFC 8025 / RFC 8138 allow:
 /// paging dispatches, then (in page 1) 6LoRHs, then the LOWPAN_IPHC. Every phase is bounded,
 /// by [`MAX_PAGE_SWITCHES`] and [`MAX_LORH`].
+#[inline]
 pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error> {
     let Some(&first) = frame.first() else {
         return Err(Error::Empty);

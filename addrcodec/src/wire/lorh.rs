@@ -235,6 +235,7 @@ impl<T: AsRef<[u8]>> PasaPacket<T> {
     /// Checks that the first octet is a critical 6LoRH and that the type octet and the
     /// `Size + 1` address octets are present. The type value is checked by
     /// [`PasaLorhRepr::parse`], which knows the configured one.
+    #[inline]
     pub fn check_len(&self) -> Result<(), Error> {
         let b = self.buffer.as_ref();
         let Some(&first) = b.first() else {
@@ -320,6 +321,7 @@ pub struct PasaLorhRepr {
 impl PasaLorhRepr {
     /// Decodes a checked PASA-6LoRH whose type must be `lorh_type`. Leading zero octets are
     /// accepted and normalised; the all-zero address is refused.
+    #[inline]
     pub fn parse<T: AsRef<[u8]>>(p: &PasaPacket<T>, lorh_type: u8) -> Result<Self, Error> {
         p.check_len()?;
         if p.lorh_type() != lorh_type {
