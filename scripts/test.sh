@@ -40,7 +40,8 @@ cargo check --manifest-path fuzz/Cargo.toml --locked --bins
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-step "run command of the README"
+step "run commands of the README"
+cargo run -q -p pasa-topology --bin pasa-topo --locked -- plan examples/figure6.pasa >/dev/null
 cargo run -q -p pasa-addrcodec --example codec_tour --locked >/dev/null
 
 printf '\nall test layers passed\n'
