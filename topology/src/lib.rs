@@ -2,7 +2,7 @@
 //!
 //! PASA networks are planned in advance. This crate reads a description of the tree (the
 //! indented text format of [`text`], or the JSON form of [`json`]), assigns every node its
-//! address by TAAF ([`plan`]), and answers the questions an operator asks before deployment:
+//! address by TAAF ([`plan()`]), and answers the questions an operator asks before deployment:
 //! does the plan fit in 64 bits and how many header octets will packets carry ([`ops::check`]),
 //! which way does a packet go ([`ops::route`], computed by each node's own stateless decision
 //! from `pasa-addrcodec`), what does an address mean ([`ops::explain`]), and what does a change
