@@ -62,7 +62,7 @@ enum Cmd {
     },
     /// What an address means: role and path from the root.
     Explain {
-        /// An IPv6 address inside the prefix, 0b<binary> or 0x<hex>.
+        /// An IPv6 address inside the prefix, 0bBINARY or 0xHEX.
         addr: String,
         /// The domain prefix.
         #[arg(long, default_value = "2001:db8::/64")]
