@@ -269,7 +269,8 @@ impl IpInIp {
 /// path: no IPHC decoding). The walk has three phases in the order RFC 8025 / RFC 8138 allow:
 /// paging dispatches, then (in page 1) 6LoRHs, then the LOWPAN_IPHC. Every phase is bounded,
 /// by [`MAX_PAGE_SWITCHES`] and [`MAX_LORH`].
-#[inline]
+// Inlined into the caller's per-packet function, so the `Header` stays in registers.
+#[inline(always)]
 pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error> {
     let Some(&first) = frame.first() else {
         return Err(Error::Empty);
@@ -337,7 +338,7 @@ pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error
 
 /// Handles one 6LoRH at `rest` (offset `at`), returning its length. The class and type are
 /// read once; the matching view is then checked once by its own `parse`.
-#[inline]
+#[inline(always)]
 fn lorh_step(
     rest: &[u8],
     at: usize,

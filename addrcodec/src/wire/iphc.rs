@@ -313,6 +313,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// Computes the offsets of every inline field, checking the length and reserved modes.
+    // Inlined into `Repr::parse` (the forwarding/delivery path), where the layout then lives
+    // in registers instead of being returned through memory.
+    #[inline(always)]
     pub fn layout(&self) -> Result<Layout, Error> {
         let b = self.buffer.as_ref();
         let Some(&first) = b.first() else {
@@ -477,7 +480,7 @@ const LINK_LOCAL: u128 = 0xFE80 << 112;
 
 /// The inline octets read as a big-endian number: 16, 8 or 2 octets (the address fields; the
 /// layout has checked the length), any other length folded octet by octet.
-#[inline]
+#[inline(always)]
 fn be(inline: &[u8]) -> u128 {
     if let Ok(a) = <[u8; 16]>::try_from(inline) {
         return u128::from_be_bytes(a);
@@ -497,7 +500,7 @@ fn be(inline: &[u8]) -> u128 {
 const SHORT_IID: u128 = 0x0000_00FF_FE00_0000;
 
 /// Rebuilds a unicast address from its mode (shared by source and the unicast destination).
-#[inline]
+#[inline(always)]
 fn unicast(
     stateful: bool,
     mode: u8,
@@ -506,10 +509,13 @@ fn unicast(
     ll: Option<&[u8]>,
     which: &'static str,
 ) -> Result<u128, Error> {
+    // The layout gave each mode its exact length: 16, 8 and 2 octets.
     let iid = match mode {
-        0 => return Ok(be(inline)),
-        1 => be(inline),
-        2 => SHORT_IID | be(inline),
+        0 => return Ok(<[u8; 16]>::try_from(inline).map_or(0, u128::from_be_bytes)),
+        1 => <[u8; 8]>::try_from(inline).map_or(0, |a| u128::from(u64::from_be_bytes(a))),
+        2 => {
+            SHORT_IID | <[u8; 2]>::try_from(inline).map_or(0, |a| u128::from(u16::from_be_bytes(a)))
+        }
         _ => ll
             .and_then(iid_from_link)
             .map(|i| u128::from(u64::from_be_bytes(i)))
