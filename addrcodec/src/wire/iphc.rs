@@ -602,14 +602,16 @@ impl Repr {
         } else if p.dac() && p.dam() == 3 {
             let ctx = env.context(p.dci())?;
             let iid = match env.pasa_dst {
-                Some(da) => da.iid(),
+                // The PASA address is the IID's value (draft-13 §6.3).
+                Some(da) => da.value(),
                 None => env
                     .link
                     .dst
                     .and_then(iid_from_link)
+                    .map(u64::from_be_bytes)
                     .ok_or(Error::NoDestinationSource)?,
             };
-            ctx.apply(u128::from(u64::from_be_bytes(iid)))
+            ctx.apply(u128::from(iid))
         } else {
             let dctx = if p.dac() {
                 Some(env.context(p.dci())?)
