@@ -123,6 +123,12 @@ pub enum Error {
     },
     /// The native IPv6 packet given to [`compress`] is malformed.
     Ipv6(Ipv6Error),
+    /// The IPHC carries a destination whose IID is not the PASA-6LoRH's address: routers would
+    /// forward by one and the receiver deliver to the other.
+    DestinationMismatch {
+        /// Offset of the IPHC header.
+        at: usize,
+    },
     /// The output buffer is too small.
     Buffer {
         /// Octets needed.
@@ -196,6 +202,10 @@ impl fmt::Display for Error {
                     "UDP Length {field} differs from IPv6 Payload Length {ipv6}: cannot elide it"
                 ),
             },
+            Self::DestinationMismatch { at } => write!(
+                f,
+                "offset {at}: IPHC destination differs from the PASA-6LoRH address"
+            ),
             Self::Buffer { needed, got } => {
                 write!(f, "output buffer of {got} octets, {needed} needed")
             }
@@ -444,6 +454,13 @@ pub fn decode<'a>(
         link,
     };
     let (ip, layout) = iphc::Repr::parse_with_layout(&p, &env).map_err(ierr)?;
+    if let Some(da) = header.pasa_dst
+        && ip.dst.to_bits() as u64 != da.value()
+    {
+        // An inline destination ("simple but wasteful" mode, draft-13 §8.3) must be the same
+        // node as the PASA-6LoRH's.
+        return Err(Error::DestinationMismatch { at });
+    }
     let after: &'a [u8] = rest.get(layout.header_len..).unwrap_or(&[]);
     let (udp, payload) = if ip.nhc {
         let nat = at.saturating_add(layout.header_len);
@@ -540,7 +557,10 @@ pub fn compress(
     out: &mut [u8],
 ) -> Result<usize, Error> {
     let v6 = Ipv6View::parse(ipv6)?;
-    let pasa_dst = if opts.prefix.contains(v6.dst) {
+    // Link-scope traffic (ND, link-local, multicast) stays on the link: page-0 IPHC with no
+    // 6LoRH (SPEC.md §9.5 item 26).
+    let link_scope = v6.dst.is_multicast() || v6.dst.is_unicast_link_local();
+    let pasa_dst = if !link_scope && opts.prefix.contains(v6.dst) {
         PasaAddr::from_ipv6(v6.dst, opts.prefix).ok()
     } else {
         None
@@ -592,11 +612,13 @@ pub fn compress(
     let iphc_len = repr
         .buffer_len(&env, opts.hop_limit)
         .map_err(|err| Error::Iphc { at: 0, err })?;
-    let route_len = match pasa_dst {
-        Some(da) => PasaLorhRepr { dst: da }.buffer_len(),
-        None => IpInIpRepr::elided(v6.hop_limit).buffer_len(),
+    let route_len = match (link_scope, pasa_dst) {
+        (true, _) => 0,
+        (false, Some(da)) => PasaLorhRepr { dst: da }.buffer_len(),
+        (false, None) => IpInIpRepr::elided(v6.hop_limit).buffer_len(),
     };
-    let total = 1usize
+    let page_len = usize::from(!link_scope);
+    let total = page_len
         .saturating_add(route_len)
         .saturating_add(iphc_len)
         .saturating_add(udp.map_or(0, |u| u.buffer_len()))
@@ -605,26 +627,31 @@ pub fn compress(
     let buf = out
         .get_mut(..total)
         .ok_or(Error::Buffer { needed: total, got })?;
-    let Some((first, rest)) = buf.split_first_mut() else {
-        return Err(Error::Buffer { needed: total, got });
+    let rest = if link_scope {
+        buf
+    } else {
+        let Some((first, rest)) = buf.split_first_mut() else {
+            return Err(Error::Buffer { needed: total, got });
+        };
+        *first = PAGE1;
+        rest
     };
-    *first = PAGE1;
-    let mut at = 1usize;
-    let rest = match pasa_dst {
-        Some(da) => {
+    let mut at = page_len;
+    let rest = match (link_scope, pasa_dst) {
+        (true, _) => rest,
+        (false, Some(da)) => {
             let n = PasaLorhRepr { dst: da }
                 .emit(rest, cfg.lorh_type)
                 .map_err(|err| Error::Lorh { at, err })?;
-            rest.get_mut(n..)
+            rest.get_mut(n..).unwrap_or(&mut [])
         }
-        None => {
+        (false, None) => {
             let n = IpInIpRepr::elided(v6.hop_limit)
                 .emit(rest)
                 .map_err(|err| Error::Lorh { at, err })?;
-            rest.get_mut(n..)
+            rest.get_mut(n..).unwrap_or(&mut [])
         }
-    }
-    .unwrap_or(&mut []);
+    };
     at = at.saturating_add(route_len);
     let n = repr
         .emit(rest, &env, opts.hop_limit)

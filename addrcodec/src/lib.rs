@@ -49,6 +49,11 @@
 //! - **Hop limit**: PASA frames carry it inline (HLIM=00) so forwarders decrement it in place
 //!   (§9.2 item 12); [`wire::iphc::HopLimitMode`] selects the compact form for other traffic.
 //! - **IP-in-IP**: an elided encapsulator (Length 1) means the inner IPHC source (§9.3 item 15).
+//! - **Link-scope traffic** (link-local or multicast destination) is compressed as page-0 IPHC
+//!   with no 6LoRH and never sent up to the root (§9.5 item 26).
+//! - **Destination consistency**: a frame whose PASA-6LoRH and inline IPHC destination name
+//!   different nodes is refused ([`frame::Error::DestinationMismatch`]); a multicast destination
+//!   is never put in a PASA-6LoRH, and flow labels wider than 20 bits are refused, not cut.
 //! - **GAAO**: octet 2 is Status and the NA's PfxLen is 64, as GAAO-09 says (§9.1 item 5).
 #![no_std]
 #![cfg_attr(

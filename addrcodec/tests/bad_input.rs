@@ -257,3 +257,43 @@ fn b58_context_longer_than_128_bits() {
         Err(iphc::Error::ContextLength(200))
     );
 }
+
+#[test]
+fn pasa_6lorh_and_an_inline_destination_must_name_the_same_node() {
+    // "Simple but wasteful" mode (draft-13 §8.3) carries the destination twice; if the two
+    // disagree, routers would forward by one and the receiver deliver to the other.
+    let same =
+        hex("F1 80 50 2B 7C 55 40 00 00 00 00 00 00 00 0B 00 00 00 00 00 00 00 2B F3 12 1F 47");
+    assert_eq!(decode(&same), Ok(()));
+    let other =
+        hex("F1 80 50 2B 7C 55 40 00 00 00 00 00 00 00 0B 00 00 00 00 00 00 00 05 F3 12 1F 47");
+    assert_eq!(decode(&other), Err(Error::DestinationMismatch { at: 4 }));
+}
+
+#[test]
+fn link_scope_traffic_is_compressed_without_page_or_6lorh() {
+    // SPEC.md §9.5 item 26: ND, link-local and multicast stay on the link, in page 0.
+    let c = ctx();
+    let cfg = CodecConfig::new(&c);
+    for (src, dst) in [
+        ("fe80::1", "ff02::1"),
+        ("fe80::1", "fe80::2"),
+        ("2001:db8::b", "ff02::2"),
+    ] {
+        let mut p = vec![0x60, 0, 0, 0, 0, 8, 58, 255];
+        p.extend_from_slice(&src.parse::<std::net::Ipv6Addr>().unwrap().octets());
+        p.extend_from_slice(&dst.parse::<std::net::Ipv6Addr>().unwrap().octets());
+        p.extend_from_slice(&[133, 0, 0, 0, 0, 0, 0, 0]);
+        let mut out = [0u8; 96];
+        let opts = frame::CompressOptions::new(Prefix64::DOC);
+        let n = frame::compress(&p, &cfg, &opts, &mut out).unwrap();
+        assert_eq!(
+            out[0] & 0xE0,
+            0x60,
+            "{src} -> {dst}: starts with IPHC, not a page switch"
+        );
+        let mut back = [0u8; 96];
+        let m = frame::decompress(&out[..n], &cfg, LinkAddrs::default(), &mut back).unwrap();
+        assert_eq!(&back[..m], &p[..], "{src} -> {dst}");
+    }
+}

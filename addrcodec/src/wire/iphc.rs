@@ -46,7 +46,8 @@ pub enum Error {
     Reserved(&'static str),
     /// The header names a context that is not configured (RFC 6282 §3.1.1, B27).
     UnknownContext(u8),
-    /// DAC=1 DAM=11 with neither a PASA-6LoRH nor a link-layer destination to derive it from.
+    /// DAC=1 DAM=11 without a PASA-6LoRH to derive the destination from (SPEC.md §9.2 item 14:
+    /// a PASA node never derives a routable destination from the link layer).
     NoDestinationSource,
     /// SAM=11 / DAM=11 (stateless) needs a link-layer address that was not supplied, or the one
     /// supplied is not 2, 6 or 8 octets.
@@ -58,6 +59,10 @@ pub enum Error {
     /// Compression was asked to elide the destination into a PASA-6LoRH but no context
     /// rebuilds it from the PASA address.
     NoPasaContext,
+    /// A multicast destination cannot travel in a PASA-6LoRH (it names one node).
+    MulticastPasa,
+    /// A flow label wider than the 20 bits of the IPv6 field.
+    FlowLabel(u32),
     /// The value given to a context constructor is longer than 128 bits (B58).
     ContextLength(u8),
 }
@@ -71,9 +76,9 @@ impl fmt::Display for Error {
             Self::NotIphc(b) => write!(f, "octet {b:#04x} is not LOWPAN_IPHC (011xxxxx)"),
             Self::Reserved(what) => write!(f, "IPHC reserved combination: {what}"),
             Self::UnknownContext(id) => write!(f, "IPHC context {id} is not configured"),
-            Self::NoDestinationSource => f.write_str(
-                "IPHC DAC=1 DAM=11 but no PASA-6LoRH or link-layer address to rebuild it from",
-            ),
+            Self::NoDestinationSource => {
+                f.write_str("IPHC DAC=1 DAM=11 but no PASA-6LoRH to rebuild the destination from")
+            }
             Self::LinkAddress(which) => {
                 write!(
                     f,
@@ -86,6 +91,10 @@ impl fmt::Display for Error {
                 f.write_str("no context rebuilds the destination from its PASA address")
             }
             Self::ContextLength(l) => write!(f, "context length {l} exceeds 128 bits"),
+            Self::MulticastPasa => {
+                f.write_str("a multicast destination cannot be carried in a PASA-6LoRH")
+            }
+            Self::FlowLabel(v) => write!(f, "flow label {v:#x} does not fit in 20 bits"),
         }
     }
 }
@@ -604,12 +613,9 @@ impl Repr {
             let iid = match env.pasa_dst {
                 // The PASA address is the IID's value (draft-13 §6.3).
                 Some(da) => da.value(),
-                None => env
-                    .link
-                    .dst
-                    .and_then(iid_from_link)
-                    .map(u64::from_be_bytes)
-                    .ok_or(Error::NoDestinationSource)?,
+                // Never from the link layer: in a PASA domain that would invent a routable
+                // destination (SPEC.md §9.2 item 14).
+                None => return Err(Error::NoDestinationSource),
             };
             ctx.apply(u128::from(iid))
         } else {
@@ -639,6 +645,12 @@ impl Repr {
     /// `env.pasa_dst` set means the destination's IID travels in a PASA-6LoRH: the destination
     /// is then elided (DAC=1 DAM=11) with the lowest context that rebuilds it.
     pub fn plan(&self, env: &Env<'_>, hop_limit: HopLimitMode) -> Result<Plan, Error> {
+        if self.flow_label > 0x000F_FFFF {
+            return Err(Error::FlowLabel(self.flow_label));
+        }
+        if env.pasa_dst.is_some() && self.dst.is_multicast() {
+            return Err(Error::MulticastPasa);
+        }
         let src = best_source(&self.src, env);
         let dst = if let Some(da) = env.pasa_dst {
             let ctxs = env.contexts.ok_or(Error::NoPasaContext)?;
@@ -655,7 +667,7 @@ impl Repr {
         } else if self.dst.is_multicast() {
             best_multicast(&self.dst, env)
         } else {
-            best_unicast(&self.dst, env, env.link.dst)
+            best_unicast(&self.dst, env, env.link.dst, Role::Destination)
         };
         // Pick the pair with the fewest octets, counting the CID octet when a context id
         // other than 0 is used.
@@ -950,10 +962,19 @@ fn best_source(a: &Ipv6Addr, env: &Env<'_>) -> Best {
             len: 0,
         });
     }
-    best_unicast(a, env, env.link.src)
+    best_unicast(a, env, env.link.src, Role::Source)
 }
 
-fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
+/// Which address an encoding is for: a destination with DAC=1 DAM=11 is rebuilt from the
+/// PASA-6LoRH only, never from the link layer (SPEC.md §9.2 item 14), so that form is not
+/// offered for destinations here.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Source,
+    Destination,
+}
+
+fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> Best {
     let o = a.octets();
     let bits = a.to_bits();
     let mut best = Best::pair(AddrMode {
@@ -970,6 +991,9 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>) -> Best {
                 mode,
                 len,
             });
+        }
+        if mode == 3 && role == Role::Destination {
+            continue;
         }
         for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
             if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(bits) {
@@ -1226,20 +1250,76 @@ mod tests {
         let mac = [0x02, 0, 0, 0, 0, 0x0B];
         let env = Env {
             contexts: Some(&c),
-            pasa_dst: None,
+            pasa_dst: Some(PasaAddr::new(0x2b).unwrap()),
             link: LinkAddrs {
                 src: Some(&mac),
-                dst: Some(&mac),
+                dst: None,
             },
         };
         let buf = [0x74, 0xF7, 0x10, 0xB8, 0x40, 0xF0];
         let r = Repr::parse(&Packet::new_checked(&buf[..]).unwrap(), &env).unwrap();
         assert_eq!(r.traffic_class, 0xE2);
         assert_eq!(r.src, ip("2001:db8::b"));
-        assert_eq!(r.dst, ip("2001:db8::ff:fe00:b"));
+        assert_eq!(r.dst, ip("2001:db8::2b"));
         let mut out = [0u8; 8];
         let n = r.emit(&mut out, &env, HopLimitMode::Inline).unwrap();
         assert_eq!(out[..n], buf[..5]);
+    }
+
+    #[test]
+    fn never_derives_a_routable_destination_from_the_link_layer() {
+        // SPEC.md §9.2 item 14: DAC=1 DAM=11 needs the PASA-6LoRH, even with a link address.
+        let c = ctx64();
+        let mac = [0x02, 0, 0, 0, 0, 0x0A];
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: None,
+            link: LinkAddrs {
+                src: Some(&mac),
+                dst: Some(&mac),
+            },
+        };
+        let buf = with_nhc(&BYTES_IPHC_SAM01);
+        let p = Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!(Repr::parse(&p, &env), Err(Error::NoDestinationSource));
+        // And the encoder does not produce that form from a link address either.
+        let r = Repr {
+            dst: ip("2001:db8::ff:fe00:a"),
+            ..repr_spec()
+        };
+        let plan = r.plan(&env, HopLimitMode::Inline).unwrap();
+        // The 16-bit form (0000:00ff:fe00:XXXX) is the shortest left.
+        assert_eq!((plan.dst.ctx, plan.dst.mode, plan.dst.len), (Some(0), 2, 2));
+    }
+
+    #[test]
+    fn refuses_multicast_pasa_and_wide_flow_labels() {
+        let c = ctx64();
+        let env = Env {
+            contexts: Some(&c),
+            pasa_dst: Some(PasaAddr::ROOT),
+            link: LinkAddrs::default(),
+        };
+        let r = Repr {
+            dst: ip("ff02::1"),
+            ..repr_spec()
+        };
+        assert_eq!(
+            r.emit(&mut [0; 64], &env, HopLimitMode::Inline),
+            Err(Error::MulticastPasa)
+        );
+        let r = Repr {
+            flow_label: 0x10_0000,
+            ..repr_spec()
+        };
+        let env = Env {
+            pasa_dst: Some("101011".parse().unwrap()),
+            ..env
+        };
+        assert_eq!(
+            r.emit(&mut [0; 64], &env, HopLimitMode::Inline),
+            Err(Error::FlowLabel(0x10_0000))
+        );
     }
 
     #[test]
