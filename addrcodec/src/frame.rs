@@ -453,7 +453,8 @@ pub fn decode<'a>(
         pasa_dst: header.pasa_dst,
         link,
     };
-    let (ip, layout) = iphc::Repr::parse_with_layout(&p, &env).map_err(ierr)?;
+    let layout = p.layout().map_err(ierr)?;
+    let ip = iphc::Repr::parse_at(&p, &env, &layout).map_err(ierr)?;
     if let Some(da) = header.pasa_dst
         && ip.dst.to_bits() as u64 != da.value()
     {
