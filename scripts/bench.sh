@@ -11,6 +11,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/cpu-level.sh
+. scripts/cpu-level.sh
 
 # Results written before this time are left over from earlier runs and are not printed.
 if [[ "${BENCH_SKIP_RUN:-0}" == "1" ]]; then

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# shellcheck source=scripts/cpu-level.sh
+. scripts/cpu-level.sh
+
 ensure_component() {
     rustup component list --installed 2>/dev/null | grep -q "^$1" || rustup component add "$1"
 }
