@@ -33,9 +33,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "unit, vector, property, etherparse and fuzz-corpus tests"
 cargo test --workspace --locked
 
-step "no_std builds of the codec (Cortex-M4F and Cortex-M0+)"
-cargo build -p pasa-addrcodec --locked --target thumbv7em-none-eabihf
-cargo build -p pasa-addrcodec --locked --target thumbv6m-none-eabi
+step "no_std builds of the codec and the router core (Cortex-M4F and Cortex-M0+)"
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+    cargo build -p pasa-addrcodec -p pasa-router --locked --target "$target"
+done
 
 step "fuzz targets compile"
 cargo check --manifest-path fuzz/Cargo.toml --locked --bins
