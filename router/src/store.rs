@@ -244,7 +244,10 @@ mod tests {
             Ok(())
         }
         fn write(&mut self, slot: u8, data: &[u8]) -> Result<(), StoreError> {
-            let n = self.cut_after.take().map_or(data.len(), |c| c.min(data.len()));
+            let n = self
+                .cut_after
+                .take()
+                .map_or(data.len(), |c| c.min(data.len()));
             self.slots[usize::from(slot & 1)][..n].copy_from_slice(&data[..n]);
             Ok(())
         }
@@ -356,10 +359,16 @@ mod tests {
         );
         assert_eq!(rs.commit(&[7u8; 4], &mut scratch), Ok(1));
         let mut small = [0u8; 8];
-        assert!(matches!(rs.load(&mut small), Err(StoreError::TooLarge { .. })));
+        assert!(matches!(
+            rs.load(&mut small),
+            Err(StoreError::TooLarge { .. })
+        ));
         // Garbage in both slots is "no record", never a panic.
         let mut flash = FlashMock::new(16);
-        flash.slots = [vec![b'P', b'S', 0, 0, 0, 1, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0], vec![0; 16]];
+        flash.slots = [
+            vec![b'P', b'S', 0, 0, 0, 1, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0],
+            vec![0; 16],
+        ];
         let mut rs = RecordStore::new(flash);
         assert_eq!(load(&mut rs), None);
     }
