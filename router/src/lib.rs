@@ -6,8 +6,10 @@
 //! (issue "The router core").
 //!
 //! Written so far: [`store`], the crash-safe state records (two slots, sequence number,
-//! CRC-32), tested by cutting a write at every offset. Forwarding, the border, the registrar
-//! and the joiner are not written yet.
+//! CRC-32), tested by cutting a write at every offset; [`drop`], the closed set of drop
+//! reasons with their counters and the mapping of every codec refusal onto them; [`ratelimit`],
+//! the ICMPv6 token bucket on a wrapping millisecond clock. Forwarding,
+//! the border, ICMPv6, the registrar and the joiner are not written yet.
 //!
 //! `#![no_std]`, no allocation, no `unsafe`, no clock, no I/O: storage is the caller's, behind
 //! the [`store::Store`] trait.
@@ -23,4 +25,6 @@
     )
 )]
 
+pub mod drop;
+pub mod ratelimit;
 pub mod store;
