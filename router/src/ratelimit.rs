@@ -14,7 +14,7 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
-    /// SPEC.md §6.3 [rec] for constrained links: a burst of 2, one token a second.
+    /// SPEC.md §6.3 recommendation for constrained links: a burst of 2, one token a second.
     pub const LLN_DEFAULT: (u32, u32) = (2, 1000);
 
     /// A full bucket of `capacity` tokens refilled every `interval_ms` (at least 1 ms), with
