@@ -6,7 +6,7 @@
 //! (issue "The router core").
 //!
 //! Written so far: [`store`], the crash-safe state records (two slots, sequence number,
-//! CRC-32), tested by cutting a write at every offset; [`drop`], the closed set of drop
+//! CRC-32), tested by cutting a write at every offset; [`drops`], the closed set of drop
 //! reasons with their counters and the mapping of every codec refusal onto them; [`ratelimit`],
 //! the ICMPv6 token bucket on a wrapping millisecond clock. Forwarding,
 //! the border, ICMPv6, the registrar and the joiner are not written yet.
@@ -25,6 +25,6 @@
     )
 )]
 
-pub mod drop;
+pub mod drops;
 pub mod ratelimit;
 pub mod store;
