@@ -269,8 +269,7 @@ impl IpInIp {
 
     /// The decoded header, read again from `frame`.
     pub fn repr(&self, frame: &[u8]) -> Option<IpInIpRepr> {
-        let p =
-            IpInIpPacket::new_checked(frame.get(self.hop_limit_at().saturating_sub(2)..)?).ok()?;
+        let p = IpInIpPacket::new_checked(frame.get(usize::from(self.at)..)?).ok()?;
         IpInIpRepr::parse(&p).ok()
     }
 }

@@ -94,25 +94,21 @@ pub fn lorh(data: &[u8]) {
     if let Ok(p) = PasaPacket::new_checked(data)
         && let Ok(r) = PasaLorhRepr::parse(&p, DEFAULT_PASA_LORH_TYPE)
     {
-        {
-            let mut out = [0u8; 10];
-            let n = r.emit(&mut out, DEFAULT_PASA_LORH_TYPE).unwrap_or(0);
-            let back = PasaPacket::new_checked(out.get(..n).unwrap_or(&[]))
-                .and_then(|p| PasaLorhRepr::parse(&p, DEFAULT_PASA_LORH_TYPE));
-            if back != Ok(r) || n > p.total_len() {
-                panic!("PASA-6LoRH {r:?} does not round-trip minimally");
-            }
+        let mut out = [0u8; 10];
+        let n = r.emit(&mut out, DEFAULT_PASA_LORH_TYPE).unwrap_or(0);
+        let back = PasaPacket::new_checked(out.get(..n).unwrap_or(&[]))
+            .and_then(|p| PasaLorhRepr::parse(&p, DEFAULT_PASA_LORH_TYPE));
+        if back != Ok(r) || n > p.total_len() {
+            panic!("PASA-6LoRH {r:?} does not round-trip minimally");
         }
     }
     if let Ok(p) = IpInIpPacket::new_checked(data)
         && let Ok(r) = IpInIpRepr::parse(&p)
     {
-        {
-            let mut out = [0u8; 20];
-            let n = r.emit(&mut out).unwrap_or(0);
-            if out.get(..n) != data.get(..n) {
-                panic!("IP-in-IP 6LoRH {r:?} does not round-trip");
-            }
+        let mut out = [0u8; 20];
+        let n = r.emit(&mut out).unwrap_or(0);
+        if out.get(..n) != data.get(..n) {
+            panic!("IP-in-IP 6LoRH {r:?} does not round-trip");
         }
     }
     if let Ok(g) = lorh::Packet::new_checked(data) {

@@ -480,24 +480,6 @@ impl Env<'_> {
 /// fe80::/64 as the high bits of a `u128`.
 const LINK_LOCAL: u128 = 0xFE80 << 112;
 
-/// The inline octets read as a big-endian number: 16, 8 or 2 octets (the address fields; the
-/// layout has checked the length), any other length folded octet by octet.
-#[inline(always)]
-fn be(inline: &[u8]) -> u128 {
-    if let Ok(a) = <[u8; 16]>::try_from(inline) {
-        return u128::from_be_bytes(a);
-    }
-    if let Ok(a) = <[u8; 8]>::try_from(inline) {
-        return u128::from(u64::from_be_bytes(a));
-    }
-    if let Ok(a) = <[u8; 2]>::try_from(inline) {
-        return u128::from(u16::from_be_bytes(a));
-    }
-    inline
-        .iter()
-        .fold(0u128, |v, &o| v.wrapping_shl(8) | u128::from(o))
-}
-
 /// The IID of `0000:00ff:fe00:XXXX` (RFC 6282 16-bit modes).
 const SHORT_IID: u128 = 0x0000_00FF_FE00_0000;
 
@@ -857,7 +839,7 @@ fn multicast<'a>(
                 dst.copy_from_slice(p);
             }
         }
-        (false, 0) => a = be(inline).to_be_bytes(),
+        (false, 0) => a = <[u8; 16]>::try_from(inline).unwrap_or([0; 16]),
         (false, 1) => {
             a = [
                 0xFF,
