@@ -494,31 +494,57 @@ pub fn decompress(
 
 /// Writes a decoded frame as native IPv6 into `out`.
 pub fn write_ipv6(d: &Decoded<'_>, out: &mut [u8]) -> Result<usize, Error> {
-    let plen = d.ipv6_payload_len();
-    let total = IPV6_HEADER_LEN.saturating_add(plen);
-    let got = out.len();
-    let plen16 = u16::try_from(plen).map_err(|_| Error::Buffer {
-        needed: total,
-        got: usize::from(u16::MAX),
-    })?;
-    let buf = out
-        .get_mut(..total)
-        .ok_or(Error::Buffer { needed: total, got })?;
-    let fl = d.ip.flow_label.to_be_bytes();
+    let total = IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
+    if u16::try_from(d.ipv6_payload_len()).is_err() {
+        return Err(Error::Buffer {
+            needed: total,
+            got: usize::from(u16::MAX),
+        });
+    }
+    if out.len() < total {
+        return Err(Error::Buffer {
+            needed: total,
+            got: out.len(),
+        });
+    }
+    Ok(write_ipv6_prefix(d, out))
+}
+
+/// Writes as much of the native IPv6 packet of `d` as fits into `out` (the header first, then
+/// the UDP header and payload) and returns the octets written. This is the quote of an ICMPv6
+/// error (RFC 4443 §2.4(c)): it holds only octets that were received (RELIABILITY.md B46).
+/// Lengths and the UDP checksum are those of the whole packet.
+pub fn write_ipv6_prefix(d: &Decoded<'_>, out: &mut [u8]) -> usize {
+    let mut head = [0u8; IPV6_HEADER_LEN + nhc::UDP_HEADER_LEN];
+    // Payload lengths above 65535 cannot come from one frame; write the field saturated.
+    let plen = u16::try_from(d.ipv6_payload_len()).unwrap_or(u16::MAX);
+    let [_, f2, f1, f0] = d.ip.flow_label.to_be_bytes();
     let tc = d.ip.traffic_class;
-    let [_, f2, f1, f0] = fl;
-    let mut w = nhc::Writer { out: buf, at: 0 };
+    let mut w = nhc::Writer {
+        out: &mut head,
+        at: 0,
+    };
     w.put(&[0x60 | (tc >> 4), (tc << 4) | (f2 & 0x0F), f1, f0]);
-    w.put(&plen16.to_be_bytes());
+    w.put(&plen.to_be_bytes());
     w.put(&[d.ip.next_header, d.ip.hop_limit]);
     w.put(&d.ip.src.octets());
     w.put(&d.ip.dst.octets());
     if let Some(u) = d.udp {
-        let computed = d.udp_checksum().unwrap_or(0);
-        w.put(&u.to_header(d.payload.len(), computed));
+        w.put(&u.to_header(d.payload.len(), d.udp_checksum().unwrap_or(0)));
     }
-    w.put(d.payload);
-    Ok(total)
+    let head_len = w.at;
+    let n = head_len.saturating_add(d.payload.len()).min(out.len());
+    let from_head = n.min(head_len);
+    if let (Some(dst), Some(src)) = (out.get_mut(..from_head), head.get(..from_head)) {
+        dst.copy_from_slice(src);
+    }
+    if let (Some(dst), Some(src)) = (
+        out.get_mut(from_head..n),
+        d.payload.get(..n.saturating_sub(from_head)),
+    ) {
+        dst.copy_from_slice(src);
+    }
+    n
 }
 
 /// How [`compress`] builds the frame.
@@ -557,14 +583,6 @@ pub fn compress(
     out: &mut [u8],
 ) -> Result<usize, Error> {
     let v6 = Ipv6View::parse(ipv6)?;
-    // Link-scope traffic (ND, link-local, multicast) stays on the link: page-0 IPHC with no
-    // 6LoRH (SPEC.md §9.5 item 26).
-    let link_scope = v6.dst.is_multicast() || v6.dst.is_unicast_link_local();
-    let pasa_dst = if !link_scope && opts.prefix.contains(v6.dst) {
-        PasaAddr::from_ipv6(v6.dst, opts.prefix).ok()
-    } else {
-        None
-    };
     let udp = if v6.next_header == iphc::NEXT_HEADER_UDP {
         match v6.payload {
             [s1, s0, d1, d0, l1, l0, c1, c0, ..] => {
@@ -600,14 +618,40 @@ pub fn compress(
         traffic_class: v6.traffic_class,
         flow_label: v6.flow_label,
     };
+    let body = match udp {
+        Some(_) => v6.payload.get(nhc::UDP_HEADER_LEN..).unwrap_or(&[]),
+        None => v6.payload,
+    };
+    compress_parts(&repr, udp, body, cfg, opts, out)
+}
+
+/// [`compress`] from the decoded parts of a packet: the IPv6 header fields, the UDP header
+/// (when the next header is UDP and is to be NHC-compressed) and the octets after it. The
+/// root uses it to re-route a packet it decoded without rebuilding the native packet first.
+pub fn compress_parts(
+    repr: &iphc::Repr,
+    udp: Option<UdpRepr>,
+    body: &[u8],
+    cfg: &CodecConfig<'_>,
+    opts: &CompressOptions<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    // Link-scope traffic (ND, link-local, multicast) stays on the link: page-0 IPHC with no
+    // 6LoRH (SPEC.md §9.5 item 26).
+    let link_scope = repr.dst.is_multicast() || repr.dst.is_unicast_link_local();
+    let pasa_dst = if !link_scope && opts.prefix.contains(repr.dst) {
+        PasaAddr::from_ipv6(repr.dst, opts.prefix).ok()
+    } else {
+        None
+    };
+    let repr = iphc::Repr {
+        nhc: udp.is_some(),
+        ..*repr
+    };
     let env = Env {
         contexts: Some(cfg.contexts),
         pasa_dst,
         link: opts.link,
-    };
-    let body = match udp {
-        Some(_) => v6.payload.get(nhc::UDP_HEADER_LEN..).unwrap_or(&[]),
-        None => v6.payload,
     };
     let iphc_len = repr
         .buffer_len(&env, opts.hop_limit)
@@ -615,7 +659,7 @@ pub fn compress(
     let route_len = match (link_scope, pasa_dst) {
         (true, _) => 0,
         (false, Some(da)) => PasaLorhRepr { dst: da }.buffer_len(),
-        (false, None) => IpInIpRepr::elided(v6.hop_limit).buffer_len(),
+        (false, None) => IpInIpRepr::elided(repr.hop_limit).buffer_len(),
     };
     let page_len = usize::from(!link_scope);
     let total = page_len
@@ -646,7 +690,7 @@ pub fn compress(
             rest.get_mut(n..).unwrap_or(&mut [])
         }
         (false, None) => {
-            let n = IpInIpRepr::elided(v6.hop_limit)
+            let n = IpInIpRepr::elided(repr.hop_limit)
                 .emit(rest)
                 .map_err(|err| Error::Lorh { at, err })?;
             rest.get_mut(n..).unwrap_or(&mut [])
@@ -744,6 +788,49 @@ mod tests {
         assert_eq!(h.pasa_dst, Some("101011".parse().unwrap()));
         assert_eq!(h.iphc_at, 4);
         assert_eq!(h.page, 1);
+    }
+
+    #[test]
+    fn ipv6_prefix_is_the_start_of_the_whole_packet() {
+        let c = ctx();
+        let cfg = CodecConfig::new(&c);
+        let f = hex(SPEC_FRAME);
+        let d = decode(&f, &cfg, LinkAddrs::default()).unwrap();
+        let mut full = [0u8; 64];
+        let total = write_ipv6(&d, &mut full).unwrap();
+        assert_eq!(total, 52);
+        for cap in 0..=60 {
+            let mut out = [0xFFu8; 60];
+            let n = write_ipv6_prefix(&d, &mut out[..cap]);
+            assert_eq!(n, cap.min(total));
+            assert_eq!(out[..n], full[..n], "cap {cap}");
+            assert!(out[n..].iter().all(|&b| b == 0xFF));
+        }
+        let mut short = [0u8; 51];
+        assert_eq!(
+            write_ipv6(&d, &mut short),
+            Err(Error::Buffer {
+                needed: 52,
+                got: 51
+            })
+        );
+    }
+
+    #[test]
+    fn compress_parts_equals_compress_of_the_native_packet() {
+        let c = ctx();
+        let cfg = CodecConfig::new(&c);
+        let f = hex(SPEC_FRAME);
+        let d = decode(&f, &cfg, LinkAddrs::default()).unwrap();
+        let mut native = [0u8; 64];
+        let n = write_ipv6(&d, &mut native).unwrap();
+        let opts = CompressOptions::new(Prefix64::DOC);
+        let mut a = [0u8; 64];
+        let mut b = [0u8; 64];
+        let la = compress(&native[..n], &cfg, &opts, &mut a).unwrap();
+        let lb = compress_parts(&d.ip, d.udp, d.payload, &cfg, &opts, &mut b).unwrap();
+        assert_eq!(a[..la], b[..lb]);
+        assert_eq!(&a[..la], &f[..]);
     }
 
     #[test]
