@@ -10,6 +10,7 @@
 
 pub mod checksum;
 pub mod dispatch;
+pub mod icmpv6;
 pub mod iphc;
 pub mod lorh;
 pub mod nd;
