@@ -582,6 +582,25 @@ pub fn compress(
     opts: &CompressOptions<'_>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
+    let n = parse_native(ipv6)?;
+    compress_parts(&n.ip, n.udp, n.body, cfg, opts, out)
+}
+
+/// A native IPv6 packet split the way compression needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Native<'a> {
+    /// The IPv6 header fields (`nhc` set when the next header is UDP).
+    pub ip: iphc::Repr,
+    /// The UDP header, when the next header is UDP.
+    pub udp: Option<UdpRepr>,
+    /// The octets after the IPv6 header, or after the UDP header for UDP.
+    pub body: &'a [u8],
+}
+
+/// Splits a native IPv6 packet for [`compress_parts`]: checks the version, the Payload Length
+/// against the octets present (extra octets after it are ignored, as link padding) and, for
+/// UDP, that UDP Length equals the IPv6 Payload Length (so it can be elided, B61).
+pub fn parse_native(ipv6: &[u8]) -> Result<Native<'_>, Error> {
     let v6 = Ipv6View::parse(ipv6)?;
     let udp = if v6.next_header == iphc::NEXT_HEADER_UDP {
         match v6.payload {
@@ -609,7 +628,7 @@ pub fn compress(
     } else {
         None
     };
-    let repr = iphc::Repr {
+    let ip = iphc::Repr {
         src: v6.src,
         dst: v6.dst,
         next_header: v6.next_header,
@@ -622,7 +641,24 @@ pub fn compress(
         Some(_) => v6.payload.get(nhc::UDP_HEADER_LEN..).unwrap_or(&[]),
         None => v6.payload,
     };
-    compress_parts(&repr, udp, body, cfg, opts, out)
+    Ok(Native { ip, udp, body })
+}
+
+/// The exact length [`compress_parts`] would write for these parts, without writing.
+pub fn compressed_len(
+    repr: &iphc::Repr,
+    udp: Option<UdpRepr>,
+    body: &[u8],
+    cfg: &CodecConfig<'_>,
+    opts: &CompressOptions<'_>,
+) -> Result<usize, Error> {
+    // compress_parts computes the total and checks the buffer before writing anything, so an
+    // empty buffer makes it report the length it needs.
+    match compress_parts(repr, udp, body, cfg, opts, &mut []) {
+        Err(Error::Buffer { needed, got: 0 }) => Ok(needed),
+        Err(e) => Err(e),
+        Ok(n) => Ok(n),
+    }
 }
 
 /// [`compress`] from the decoded parts of a packet: the IPv6 header fields, the UDP header

@@ -38,11 +38,53 @@ pub enum DropReason {
     IphcSourceMissing,
     /// An NHC this node does not decode, or a truncated NHC UDP header (B30).
     NhcUnsupported,
+    /// A source that is unspecified, multicast, link-local, or not on the side of the link the frame came from: from child c only sources inside c's subtree, from the parent only sources outside ours (B21, B43, B44).
+    SrcInvalid,
+    /// A packet that would go back over the link it came in on: from the parent but not for our subtree, or from a child and for that child's subtree (B34, B35).
+    LoopDetected,
+    /// Hop Limit 0 or 1 on a packet to forward (B36, B37); Time Exceeded is sent.
+    HopLimit,
+    /// The next hop is a child that is not registered (B23); Destination Unreachable code 3 is sent.
+    NoSuchChild,
+    /// A host received a packet addressed to another node (SPEC.md §9.2 item 11); code 3 is sent.
+    HostNotDestination,
+    /// The root would have to send a packet up (SPEC.md §9.2 item 11, B24); code 0 is sent.
+    NoRoute,
+    /// The node has no address yet and the frame is not for the join exchange.
+    NotJoined,
+    /// A frame for a global destination without a PASA-6LoRH or an IP-in-IP 6LoRH.
+    NoRoutingHeader,
+    /// A link-local or multicast destination inside a routed frame, or after decapsulation (B25).
+    DstScope,
+    /// IPv6-in-IPv6 inside an IP-in-IP 6LoRH (B40).
+    EncapDepth,
+    /// An ICMPv6 message shorter than its type's minimum (B47).
+    IcmpLen,
+    /// An ICMPv6 message with a bad checksum (B47).
+    IcmpChecksum,
+    /// An ND message with Hop Limit other than 255, a non-zero code, a non-link-local source, or bad options (B50-B52, B59).
+    NdInvalid,
+    /// A control message this node does not act on in its role and state (an RA to a joined node, an NA nobody asked for, an NS at a host).
+    NdUnexpected,
+    /// A packet from outside the domain with a routing header (B33, B65).
+    BorderRoutingHeader,
+    /// A packet from outside whose destination is not in the PASA prefix (B24).
+    BorderNoRoute,
+    /// A native packet that is not IPv6, or shorter than its header or its Payload Length (B39, B65).
+    NotIpv6,
+    /// The packet cannot be encoded for the link, or would exceed the MTU (B61).
+    TxEncode,
+    /// The local stack sent a link-local or multicast packet: the core answers ND itself and forwards no multicast (SPEC.md §9.5 item 26).
+    LocalLinkScope,
+    /// The state record could not be committed, so the answer that depended on it was not sent.
+    NvmCommit,
+    /// A registration whose TID is not newer than the applied one (a replay; B54).
+    RegStale,
 }
 
 impl DropReason {
     /// Every reason, in declaration order (the counter index).
-    pub const ALL: [DropReason; 13] = [
+    pub const ALL: [DropReason; 34] = [
         Self::LowpanTruncated,
         Self::LowpanNalp,
         Self::LowpanPage,
@@ -56,6 +98,27 @@ impl DropReason {
         Self::IphcContextUnknown,
         Self::IphcSourceMissing,
         Self::NhcUnsupported,
+        Self::SrcInvalid,
+        Self::LoopDetected,
+        Self::HopLimit,
+        Self::NoSuchChild,
+        Self::HostNotDestination,
+        Self::NoRoute,
+        Self::NotJoined,
+        Self::NoRoutingHeader,
+        Self::DstScope,
+        Self::EncapDepth,
+        Self::IcmpLen,
+        Self::IcmpChecksum,
+        Self::NdInvalid,
+        Self::NdUnexpected,
+        Self::BorderRoutingHeader,
+        Self::BorderNoRoute,
+        Self::NotIpv6,
+        Self::TxEncode,
+        Self::LocalLinkScope,
+        Self::NvmCommit,
+        Self::RegStale,
     ];
 
     /// The counter name, as exported.
@@ -74,6 +137,27 @@ impl DropReason {
             Self::IphcContextUnknown => "iphc_ctx_unknown",
             Self::IphcSourceMissing => "iphc_l2_missing",
             Self::NhcUnsupported => "nhc_unsupported",
+            Self::SrcInvalid => "src_invalid",
+            Self::LoopDetected => "loop_detected",
+            Self::HopLimit => "hop_limit_exceeded",
+            Self::NoSuchChild => "no_such_child",
+            Self::HostNotDestination => "host_not_destination",
+            Self::NoRoute => "no_route",
+            Self::NotJoined => "not_joined",
+            Self::NoRoutingHeader => "no_routing_header",
+            Self::DstScope => "dst_scope",
+            Self::EncapDepth => "encap_depth",
+            Self::IcmpLen => "icmp_len",
+            Self::IcmpChecksum => "icmp_csum",
+            Self::NdInvalid => "nd_invalid",
+            Self::NdUnexpected => "nd_unexpected",
+            Self::BorderRoutingHeader => "border_routing_header",
+            Self::BorderNoRoute => "border_no_route",
+            Self::NotIpv6 => "not_ipv6",
+            Self::TxEncode => "tx_encode",
+            Self::LocalLinkScope => "local_link_scope",
+            Self::NvmCommit => "nvm_commit",
+            Self::RegStale => "reg_stale",
         }
     }
 
@@ -118,9 +202,15 @@ impl DropReason {
 }
 
 /// One counter per [`DropReason`]; saturating, so a flood never wraps a counter to zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DropCounters {
     counts: [u64; DropReason::ALL.len()],
+}
+
+impl Default for DropCounters {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl DropCounters {

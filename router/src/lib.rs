@@ -1,18 +1,9 @@
-//! # pasa-router: the PASA router core (work in progress)
+//! # pasa-router: the PASA router core
 //!
 //! The behaviour that runs on every PASA node, in the Linux process, the firmware and the
 //! simulator: forwarding, the border (root) translation, the registrar and joiner of address
 //! assignment, ICMPv6 errors and crash-safe state, on top of `pasa-addrcodec`
-//! (issue "The router core").
-//!
-//! Written so far: [`store`], the crash-safe state records (two slots, sequence number,
-//! CRC-32), tested by cutting a write at every offset; [`drops`], the closed set of drop
-//! reasons with their counters and the mapping of every codec refusal onto them; [`ratelimit`],
-//! the ICMPv6 token bucket on a wrapping millisecond clock. Forwarding,
-//! the border, ICMPv6, the registrar and the joiner are not written yet.
-//!
-//! `#![no_std]`, no allocation, no `unsafe`, no clock, no I/O: storage is the caller's, behind
-//! the [`store::Store`] trait.
+//! (draft-ietf-6lo-path-aware-semantic-addressing-13, draft-ietf-6lo-nd-gaao-09).
 #![no_std]
 #![cfg_attr(
     not(test),
@@ -25,6 +16,21 @@
     )
 )]
 
+pub mod children;
+pub mod config;
+pub mod control;
 pub mod drops;
+pub mod joiner;
+pub mod link;
+pub mod node;
 pub mod ratelimit;
+pub mod registrar;
+pub mod stats;
 pub mod store;
+
+pub use config::{ConfigError, IcmpConfig, JoinerConfig, NodeConfig, NodeRole, RegistrarConfig};
+pub use drops::{DropCounters, DropReason};
+pub use link::{LinkDst, Neighbor, Rx};
+pub use node::{Action, EmitError, NewError, Node, StaticChildError, Transmit, Verdict};
+pub use stats::Stats;
+pub use store::{MemStore, RecordStore, Store, StoreError};

@@ -262,6 +262,12 @@ pub struct Rovr {
 }
 
 impl Rovr {
+    /// An all-zero 64-bit ROVR: a placeholder for empty table slots, never sent.
+    pub const ZERO: Rovr = Rovr {
+        bytes: [0; 32],
+        len: 8,
+    };
+
     /// Largest ROVR, in octets.
     pub const MAX_LEN: usize = 32;
 
@@ -321,6 +327,12 @@ pub struct LinkAddr {
 }
 
 impl LinkAddr {
+    /// The 16-bit short address 0: a placeholder for empty table slots.
+    pub const ZERO: LinkAddr = LinkAddr {
+        bytes: [0; 8],
+        len: 2,
+    };
+
     /// A link-layer address from its octets; refuses any size other than 2, 6 or 8 octets.
     pub fn new(octets: &[u8]) -> Result<Self, NdError> {
         let len = octets.len();

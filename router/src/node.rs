@@ -1,0 +1,1406 @@
+//! The node: one PASA root, router or host, sans-IO.
+//!
+//! See the crate documentation for the calling contract.
+
+use core::net::Ipv6Addr;
+
+use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions, Header};
+use pasa_addrcodec::wire::icmpv6::{self, ErrorKind, ErrorRepr};
+use pasa_addrcodec::wire::iphc::{self, Env, LinkAddrs};
+use pasa_addrcodec::wire::nd::{LinkAddr, Rovr};
+use pasa_addrcodec::{ChildRole, Decision, OwnAddr, PasaAddr, Role};
+
+use crate::children::{self, ChildKey, ChildTable, SlotState};
+use crate::config::{ConfigError, NodeConfig, NodeRole};
+use crate::control::{self, ControlMsg};
+use crate::drops::{DropCounters, DropReason};
+use crate::joiner::Join;
+use crate::link::{LinkDst, Neighbor, Rx};
+use crate::ratelimit::TokenBucket;
+use crate::stats::Stats;
+use crate::store::{RecordStore, Store, StoreError};
+
+/// Hop Limit of the ICMPv6 errors and ND-free packets this node originates.
+pub const ORIGIN_HOP_LIMIT: u8 = 64;
+
+/// What to do with an input. `len` is the exact number of octets [`Node::emit`] writes for
+/// it (0 for [`Action::Consumed`] and [`Action::Drop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// The decision.
+    pub action: Action,
+    /// Octets [`Node::emit`] will write.
+    pub len: usize,
+    plan: Plan,
+}
+
+/// The decision about one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Send the emitted frame to this neighbour.
+    Forward(Neighbor),
+    /// Give the emitted native IPv6 packet to the local stack.
+    Deliver,
+    /// Send the emitted native IPv6 packet out of the domain (root only).
+    Egress,
+    /// Send the emitted control frame (an ND answer).
+    Send(LinkDst),
+    /// The input was dropped for `reason` (counted) and the emitted output is the ICMPv6 error
+    /// about it, to send to `to` (a frame, or native IPv6 when `to` is external).
+    Error {
+        /// Why the input was dropped.
+        reason: DropReason,
+        /// Where the error goes.
+        to: LinkDst,
+    },
+    /// Handled; nothing to send.
+    Consumed,
+    /// Dropped (counted); nothing to send.
+    Drop(DropReason),
+}
+
+/// How [`Node::emit`] builds the output from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    None,
+    /// Copy the frame, writing `hl` at `at`; with `insert`, the IPHC at `iphc` had a compressed
+    /// hop limit: clear its HLIM bits and insert the octet at `at`.
+    Rewrite {
+        at: u16,
+        hl: u8,
+        insert: bool,
+        iphc: u16,
+    },
+    /// Rebuild the native packet; `decrement` lowers its Hop Limit by one (the root forwarding
+    /// out of the domain).
+    Decompress {
+        from: LinkAddr,
+        decrement: bool,
+    },
+    /// Root: decode an IP-in-IP frame and re-compress its packet with a PASA-6LoRH.
+    Reroute {
+        from: LinkAddr,
+    },
+    /// Compress a native packet; `decrement` lowers its Hop Limit by one (ingress at the root).
+    Compress {
+        decrement: bool,
+    },
+    /// Copy the native packet unchanged.
+    Copy,
+    /// An ICMPv6 error frame quoting the input frame, from `src` to `dst`.
+    ErrorFrame {
+        kind: ErrorKind,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        from: LinkAddr,
+        header: u16,
+        quote: u16,
+    },
+    /// An ICMPv6 error as native IPv6, quoting the native input.
+    ErrorNative {
+        kind: ErrorKind,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        quote: u16,
+    },
+    /// A control message (ND) the node builds from its state.
+    Control(ControlMsg),
+}
+
+/// What [`Node::emit`] can refuse: misuse by the caller, never a property of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// `out` is shorter than the verdict's `len`.
+    Buffer {
+        /// Octets needed.
+        needed: usize,
+        /// Octets given.
+        got: usize,
+    },
+    /// The input is not the one the verdict was made for.
+    Input,
+}
+
+impl core::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Buffer { needed, got } => {
+                write!(f, "output buffer of {got} octets, {needed} needed")
+            }
+            Self::Input => f.write_str("emit called with another input than the verdict's"),
+        }
+    }
+}
+
+impl core::error::Error for EmitError {}
+
+/// A message the node originates on its own (the joiner's RS and NS), written by
+/// [`Node::poll_transmit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub to: LinkDst,
+    /// Octets written.
+    pub len: usize,
+}
+
+/// The node's own address and where its parent is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Own {
+    pub(crate) oa: OwnAddr,
+    pub(crate) len: u8,
+    pub(crate) ip: Ipv6Addr,
+    pub(crate) parent: Option<Neighbor>,
+}
+
+impl Own {
+    pub(crate) fn new(
+        addr: PasaAddr,
+        parent: Option<Neighbor>,
+        prefix: pasa_addrcodec::Prefix64,
+    ) -> Self {
+        Self {
+            oa: OwnAddr::new(addr),
+            len: addr.len_bits(),
+            ip: addr.to_ipv6(prefix),
+            parent,
+        }
+    }
+
+    pub(crate) fn addr(&self) -> PasaAddr {
+        self.oa.addr()
+    }
+
+    /// True if `a` is this node or in its subtree.
+    fn covers(&self, a: PasaAddr) -> bool {
+        let me = self.addr();
+        if me.is_host() {
+            a == me
+        } else {
+            me.is_prefix_of(a)
+        }
+    }
+}
+
+/// Where a source address puts the sender.
+enum Source {
+    /// Unspecified, multicast or link-local: never forwarded.
+    Invalid,
+    /// A PASA address of the domain.
+    Pasa(PasaAddr),
+    /// Outside the domain.
+    External,
+}
+
+/// One PASA node. `S` keeps its state across reboots; `N` is the children table capacity per
+/// role.
+#[derive(Debug)]
+pub struct Node<S: Store, const N: usize = 8> {
+    pub(crate) cfg: NodeConfig,
+    pub(crate) own: Option<Own>,
+    pub(crate) children: ChildTable<N>,
+    pub(crate) join: Join,
+    pub(crate) ll_ip: Ipv6Addr,
+    bucket: TokenBucket,
+    pub(crate) store: RecordStore<S>,
+    pub(crate) drops: DropCounters,
+    pub(crate) stats: Stats,
+}
+
+/// Why [`Node::add_static_child`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticChildError {
+    /// This node has no address yet.
+    NoAddress,
+    /// The address is not a direct child of this node (or this node is a host).
+    NotAChild,
+    /// The child's index is past the table's capacity.
+    Capacity,
+}
+
+/// Why [`Node::new`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NewError {
+    /// The configuration is refused.
+    Config(ConfigError),
+    /// The state store failed.
+    Store(StoreError),
+}
+
+impl core::fmt::Display for NewError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Config(e) => write!(f, "configuration: {e}"),
+            Self::Store(e) => write!(f, "state store: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for NewError {}
+
+impl<S: Store, const N: usize> Node<S, N> {
+    /// Builds a node at time `now_ms` (the node's millisecond clock; any origin), loading its
+    /// state from `store`: a router or host with a stored address re-registers it instead of
+    /// joining again (SPEC.md §1.11, RELIABILITY.md F1), a registrar gets its children back.
+    pub fn new(cfg: NodeConfig, store: S, now_ms: u64) -> Result<Self, NewError> {
+        cfg.validate().map_err(NewError::Config)?;
+        let ll_ip = control::link_local(&cfg.link_addr);
+        let own = match (cfg.role, cfg.planned) {
+            (NodeRole::Root, _) => Some(Own::new(PasaAddr::ROOT, None, cfg.prefix)),
+            (_, Some((a, p))) => Some(Own::new(a, Some(p), cfg.prefix)),
+            _ => None,
+        };
+        let mut node = Self {
+            join: Join::initial(&cfg, own.is_some(), now_ms),
+            cfg,
+            own,
+            children: ChildTable::new(),
+            ll_ip,
+            bucket: TokenBucket::new(cfg.icmp.burst, cfg.icmp.interval_ms, now_ms as u32),
+            store: RecordStore::new(store),
+            drops: DropCounters::new(),
+            stats: Stats::default(),
+        };
+        node.load_state(now_ms).map_err(NewError::Store)?;
+        Ok(node)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.cfg
+    }
+
+    /// The node's PASA address, once it has one.
+    pub fn address(&self) -> Option<PasaAddr> {
+        self.own.map(|o| o.addr())
+    }
+
+    /// The parent, once known (None at the root).
+    pub fn parent(&self) -> Option<Neighbor> {
+        self.own.and_then(|o| o.parent)
+    }
+
+    /// The drop counters.
+    pub fn drops(&self) -> &DropCounters {
+        &self.drops
+    }
+
+    /// The event counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The children table.
+    pub fn children(&self) -> &ChildTable<N> {
+        &self.children
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &RecordStore<S> {
+        &self.store
+    }
+
+    /// Consumes the node, returning its store (a reboot in tests and the simulator).
+    pub fn into_store(self) -> S {
+        self.store.into_store()
+    }
+
+    pub(crate) fn codec(&self) -> CodecConfig<'_> {
+        CodecConfig {
+            lorh_type: self.cfg.lorh_type,
+            contexts: &self.cfg.contexts,
+        }
+    }
+
+    pub(crate) fn compress_opts(&self) -> CompressOptions<'_> {
+        CompressOptions::new(self.cfg.prefix)
+    }
+
+    fn verdict(action: Action, len: usize, plan: Plan) -> Verdict {
+        Verdict { action, len, plan }
+    }
+
+    pub(crate) fn drop(&mut self, reason: DropReason) -> Verdict {
+        self.drops.count(reason);
+        Self::verdict(Action::Drop(reason), 0, Plan::None)
+    }
+
+    pub(crate) fn consumed() -> Verdict {
+        Self::verdict(Action::Consumed, 0, Plan::None)
+    }
+
+    pub(crate) fn send_control(&mut self, to: LinkDst, msg: ControlMsg) -> Verdict {
+        let len = control::len(self, &msg);
+        Self::verdict(Action::Send(to), len, Plan::Control(msg))
+    }
+
+    fn classify(&self, src: Ipv6Addr) -> Source {
+        if src.is_unspecified() || src.is_multicast() || src.is_unicast_link_local() {
+            Source::Invalid
+        } else if self.cfg.prefix.contains(src) {
+            match PasaAddr::from_ipv6(src, self.cfg.prefix) {
+                Ok(a) => Source::Pasa(a),
+                Err(_) => Source::Invalid,
+            }
+        } else {
+            Source::External
+        }
+    }
+
+    /// Handles a frame received from a neighbour at `now_ms`. Call [`Node::emit`] with the
+    /// same frame when the verdict's `len` is not zero.
+    pub fn receive(&mut self, now_ms: u64, rx: &Rx<'_>) -> Verdict {
+        let f = rx.frame;
+        let h = match frame::parse_header(f, &self.codec()) {
+            Ok(h) => h,
+            Err(e) => return self.drop(DropReason::of_frame_error(&e)),
+        };
+        if h.electives_skipped > 0 {
+            self.stats.lorh_elective_skipped = self
+                .stats
+                .lorh_elective_skipped
+                .saturating_add(u64::from(h.electives_skipped));
+        }
+        if h.pasa_dst.is_none() && h.ip_in_ip.is_none() {
+            return self.control(now_ms, rx);
+        }
+        let Some(own) = self.own else {
+            return self.drop(DropReason::NotJoined);
+        };
+        let at = h.iphc_offset();
+        let ip = iphc::Packet::new_unchecked(f.get(at..).unwrap_or(&[]));
+        let ierr = |err| DropReason::of_frame_error(&frame::Error::Iphc { at, err });
+        let layout = match ip.layout() {
+            Ok(l) => l,
+            Err(e) => return self.drop(ierr(e)),
+        };
+        let env = Env {
+            contexts: Some(&self.cfg.contexts),
+            pasa_dst: h.pasa_dst,
+            link: LinkAddrs {
+                src: Some(rx.from.ll.as_bytes()),
+                dst: None,
+            },
+        };
+        let src = match iphc::source_at(&ip, &env, &layout) {
+            Ok(s) => s,
+            Err(e) => return self.drop(ierr(e)),
+        };
+        let from_parent = own.parent == Some(rx.from);
+        // Source validation: the tree makes it one comparison (RELIABILITY.md A6, B21, B43, B44).
+        let inside = match self.classify(src) {
+            Source::Invalid => return self.drop(DropReason::SrcInvalid),
+            Source::Pasa(s) if own.covers(s) => {
+                let ok = s != own.addr()
+                    && !from_parent
+                    && match own.oa.decide(s) {
+                        Decision::Child(c) => {
+                            ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms))
+                                == Some(rx.from)
+                        }
+                        _ => false,
+                    };
+                if !ok {
+                    return self.drop(DropReason::SrcInvalid);
+                }
+                true
+            }
+            _ => {
+                if !from_parent {
+                    return self.drop(DropReason::SrcInvalid);
+                }
+                false
+            }
+        };
+        let _ = inside;
+        let Some(da) = h.pasa_dst else {
+            return self.upward(now_ms, rx, &h, own, from_parent, src);
+        };
+        let next = match own.oa.decide(da) {
+            Decision::Deliver => return self.deliver(rx),
+            Decision::Parent => {
+                if self.cfg.role == NodeRole::Host {
+                    return self.error(
+                        now_ms,
+                        rx,
+                        src,
+                        DropReason::HostNotDestination,
+                        ErrorKind::DstUnreachable(3),
+                    );
+                }
+                match own.parent {
+                    None => {
+                        return self.error(
+                            now_ms,
+                            rx,
+                            src,
+                            DropReason::NoRoute,
+                            ErrorKind::DstUnreachable(0),
+                        );
+                    }
+                    Some(_) if from_parent => return self.drop(DropReason::LoopDetected),
+                    Some(p) => p,
+                }
+            }
+            Decision::Child(c) => {
+                match ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms)) {
+                    None => {
+                        return self.error(
+                            now_ms,
+                            rx,
+                            src,
+                            DropReason::NoSuchChild,
+                            ErrorKind::DstUnreachable(3),
+                        );
+                    }
+                    Some(n) if n == rx.from => return self.drop(DropReason::LoopDetected),
+                    Some(n) => n,
+                }
+            }
+        };
+        // Hop limit (SPEC.md §9.2 item 12): inline and rewritten in place, or re-encoded inline.
+        let (hl, insert, hl_at) = match layout.hop_limit_offset() {
+            Some(o) => (
+                f.get(at.saturating_add(o)).copied().unwrap_or(0),
+                false,
+                at.saturating_add(o),
+            ),
+            None => {
+                let hl = match f.get(at).map(|b| b & 0x03) {
+                    Some(1) => 1,
+                    Some(2) => 64,
+                    _ => 255,
+                };
+                (
+                    hl,
+                    true,
+                    at.saturating_add(layout.hop_limit_insert_offset()),
+                )
+            }
+        };
+        if hl <= 1 {
+            return self.error(
+                now_ms,
+                rx,
+                src,
+                DropReason::HopLimit,
+                ErrorKind::TimeExceeded(0),
+            );
+        }
+        let len = f.len().saturating_add(usize::from(insert));
+        if len > usize::from(self.cfg.mtu) {
+            return self.drop(DropReason::TxEncode);
+        }
+        Stats::bump(&mut self.stats.forwarded);
+        if insert {
+            Stats::bump(&mut self.stats.hop_limit_reencoded);
+        }
+        Self::verdict(
+            Action::Forward(next),
+            len,
+            Plan::Rewrite {
+                at: hl_at as u16,
+                hl: hl.wrapping_sub(1),
+                insert,
+                iphc: at as u16,
+            },
+        )
+    }
+
+    /// A frame with an IP-in-IP 6LoRH and no PASA-6LoRH: on its way to the root.
+    fn upward(
+        &mut self,
+        now_ms: u64,
+        rx: &Rx<'_>,
+        h: &Header,
+        own: Own,
+        from_parent: bool,
+        src: Ipv6Addr,
+    ) -> Verdict {
+        let Some(outer) = h.ip_in_ip else {
+            return self.drop(DropReason::NoRoutingHeader);
+        };
+        if from_parent {
+            return self.drop(DropReason::LoopDetected);
+        }
+        if let Some(parent) = own.parent {
+            if outer.hop_limit <= 1 {
+                return self.error(
+                    now_ms,
+                    rx,
+                    src,
+                    DropReason::HopLimit,
+                    ErrorKind::TimeExceeded(0),
+                );
+            }
+            Stats::bump(&mut self.stats.forwarded);
+            return Self::verdict(
+                Action::Forward(parent),
+                rx.frame.len(),
+                Plan::Rewrite {
+                    at: outer.hop_limit_at() as u16,
+                    hl: outer.hop_limit.wrapping_sub(1),
+                    insert: false,
+                    iphc: h.iphc_at,
+                },
+            );
+        }
+        // The root: decapsulate (SPEC.md §1.6, §9.3 item 15).
+        let cfg = self.codec();
+        let d = match frame::decode(
+            rx.frame,
+            &cfg,
+            LinkAddrs {
+                src: Some(rx.from.ll.as_bytes()),
+                dst: None,
+            },
+        ) {
+            Ok(d) => d,
+            Err(e) => return self.drop(DropReason::of_frame_error(&e)),
+        };
+        let dst = d.ip.dst;
+        if d.ip.next_header == 41 {
+            return self.drop(DropReason::EncapDepth);
+        }
+        if dst == own.ip {
+            return self.deliver(rx);
+        }
+        if dst.is_multicast() || dst.is_unicast_link_local() || dst.is_unspecified() {
+            return self.error(
+                now_ms,
+                rx,
+                src,
+                DropReason::DstScope,
+                ErrorKind::DstUnreachable(2),
+            );
+        }
+        if d.ip.hop_limit <= 1 {
+            return self.error(
+                now_ms,
+                rx,
+                src,
+                DropReason::HopLimit,
+                ErrorKind::TimeExceeded(0),
+            );
+        }
+        if self.cfg.prefix.contains(dst) {
+            let next = match PasaAddr::from_ipv6(dst, self.cfg.prefix) {
+                Ok(da) => match own.oa.decide(da) {
+                    Decision::Child(c) => {
+                        ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms))
+                    }
+                    _ => None,
+                },
+                Err(_) => None,
+            };
+            let Some(next) = next else {
+                return self.error(
+                    now_ms,
+                    rx,
+                    src,
+                    DropReason::NoSuchChild,
+                    ErrorKind::DstUnreachable(3),
+                );
+            };
+            let ip = iphc::Repr {
+                hop_limit: d.ip.hop_limit.wrapping_sub(1),
+                ..d.ip
+            };
+            let len = match frame::compressed_len(
+                &ip,
+                d.udp,
+                d.payload,
+                &self.codec(),
+                &self.compress_opts(),
+            ) {
+                Ok(n) if n <= usize::from(self.cfg.mtu) => n,
+                _ => return self.drop(DropReason::TxEncode),
+            };
+            Stats::bump(&mut self.stats.forwarded);
+            return Self::verdict(
+                Action::Forward(next),
+                len,
+                Plan::Reroute { from: rx.from.ll },
+            );
+        }
+        let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
+        Stats::bump(&mut self.stats.egressed);
+        Self::verdict(
+            Action::Egress,
+            len,
+            Plan::Decompress {
+                from: rx.from.ll,
+                decrement: true,
+            },
+        )
+    }
+
+    fn deliver(&mut self, rx: &Rx<'_>) -> Verdict {
+        let cfg = self.codec();
+        match frame::decode(
+            rx.frame,
+            &cfg,
+            LinkAddrs {
+                src: Some(rx.from.ll.as_bytes()),
+                dst: None,
+            },
+        ) {
+            Ok(d) => {
+                let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
+                Stats::bump(&mut self.stats.delivered);
+                Self::verdict(
+                    Action::Deliver,
+                    len,
+                    Plan::Decompress {
+                        from: rx.from.ll,
+                        decrement: false,
+                    },
+                )
+            }
+            Err(e) => self.drop(DropReason::of_frame_error(&e)),
+        }
+    }
+
+    /// True if RFC 4443 §2.4(e) forbids an error about a packet with this next header and
+    /// payload (an ICMPv6 error or a Redirect).
+    fn about_error(next_header: u8, payload: &[u8]) -> bool {
+        next_header == icmpv6::NEXT_HEADER_ICMPV6
+            && payload
+                .first()
+                .is_none_or(|&t| icmpv6::suppresses_errors(t))
+    }
+
+    /// Takes a token for an error, counting suppressions.
+    fn may_send_error(
+        &mut self,
+        now_ms: u64,
+        l2_multicast: bool,
+        dst: Ipv6Addr,
+        src: Ipv6Addr,
+        about_error: bool,
+    ) -> bool {
+        if l2_multicast
+            || dst.is_multicast()
+            || src.is_unspecified()
+            || src.is_multicast()
+            || about_error
+        {
+            Stats::bump(&mut self.stats.icmp_suppressed);
+            return false;
+        }
+        if !self.bucket.try_take(now_ms as u32) {
+            Stats::bump(&mut self.stats.icmp_ratelimited);
+            return false;
+        }
+        true
+    }
+
+    /// Drops a frame for `reason` and, where RFC 4443 allows and the bucket has a token,
+    /// answers with an ICMPv6 error to its source, sent back over the link it came in on:
+    /// source validation has already placed the source on that side (SPEC.md §9.2 item 13).
+    fn error(
+        &mut self,
+        now_ms: u64,
+        rx: &Rx<'_>,
+        src: Ipv6Addr,
+        reason: DropReason,
+        kind: ErrorKind,
+    ) -> Verdict {
+        self.drops.count(reason);
+        let quiet = Self::verdict(Action::Drop(reason), 0, Plan::None);
+        let Some(own) = self.own else { return quiet };
+        let cfg = self.codec();
+        let Ok(d) = frame::decode(
+            rx.frame,
+            &cfg,
+            LinkAddrs {
+                src: Some(rx.from.ll.as_bytes()),
+                dst: None,
+            },
+        ) else {
+            return quiet;
+        };
+        let about = Self::about_error(d.ip.next_header, d.payload);
+        let dst = d.ip.dst;
+        if !self.may_send_error(now_ms, rx.multicast, dst, src, about) {
+            return quiet;
+        }
+        let ip = error_ip(own.ip, src);
+        let Ok(header) =
+            frame::compressed_len(&ip, None, &[], &self.codec(), &self.compress_opts())
+        else {
+            return quiet;
+        };
+        let total = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
+        let room = usize::from(self.cfg.mtu)
+            .saturating_sub(header)
+            .saturating_sub(icmpv6::ERROR_HEADER_LEN);
+        let quote = total.min(usize::from(self.cfg.icmp.quote_len)).min(room);
+        let len = header
+            .saturating_add(icmpv6::ERROR_HEADER_LEN)
+            .saturating_add(quote);
+        Stats::bump(&mut self.stats.icmp_sent);
+        Self::verdict(
+            Action::Error {
+                reason,
+                to: LinkDst::Neighbor(rx.from),
+            },
+            len,
+            Plan::ErrorFrame {
+                kind,
+                src: own.ip,
+                dst: src,
+                from: rx.from.ll,
+                header: header as u16,
+                quote: quote as u16,
+            },
+        )
+    }
+
+    /// An error about a native packet from outside, sent back out as native IPv6.
+    fn error_native(
+        &mut self,
+        now_ms: u64,
+        ipv6: &[u8],
+        n: &frame::Native<'_>,
+        reason: DropReason,
+        kind: ErrorKind,
+    ) -> Verdict {
+        self.drops.count(reason);
+        let quiet = Self::verdict(Action::Drop(reason), 0, Plan::None);
+        let Some(own) = self.own else { return quiet };
+        let payload = ipv6.get(frame::IPV6_HEADER_LEN..).unwrap_or(&[]);
+        let about = Self::about_error(n.ip.next_header, payload);
+        if !self.may_send_error(now_ms, false, n.ip.dst, n.ip.src, about) {
+            return quiet;
+        }
+        let quote = ipv6.len().min(usize::from(self.cfg.icmp.quote_len));
+        let len = frame::IPV6_HEADER_LEN
+            .saturating_add(icmpv6::ERROR_HEADER_LEN)
+            .saturating_add(quote);
+        Stats::bump(&mut self.stats.icmp_sent);
+        Self::verdict(
+            Action::Error {
+                reason,
+                to: LinkDst::External,
+            },
+            len,
+            Plan::ErrorNative {
+                kind,
+                src: own.ip,
+                dst: n.ip.src,
+                quote: quote as u16,
+            },
+        )
+    }
+
+    /// Handles a native IPv6 packet from the local stack (TUN, smoltcp, the simulated
+    /// application): destinations in the PASA prefix get a PASA-6LoRH, others go up to the root
+    /// in an IP-in-IP 6LoRH (SPEC.md §1.6); the root sends external ones out.
+    pub fn send(&mut self, now_ms: u64, ipv6: &[u8]) -> Verdict {
+        let _ = now_ms;
+        let n = match frame::parse_native(ipv6) {
+            Ok(n) => n,
+            Err(_) => return self.drop(DropReason::NotIpv6),
+        };
+        let dst = n.ip.dst;
+        if dst.is_multicast() || dst.is_unicast_link_local() || dst.is_unspecified() {
+            return self.drop(DropReason::LocalLinkScope);
+        }
+        let Some(own) = self.own else {
+            return self.drop(DropReason::NotJoined);
+        };
+        if n.ip.src != own.ip {
+            return self.drop(DropReason::SrcInvalid);
+        }
+        let len =
+            ipv6.len().min(
+                frame::IPV6_HEADER_LEN.saturating_add(usize::from(u16::from_be_bytes([
+                    ipv6.get(4).copied().unwrap_or(0),
+                    ipv6.get(5).copied().unwrap_or(0),
+                ]))),
+            );
+        let next = if self.cfg.prefix.contains(dst) {
+            let Ok(da) = PasaAddr::from_ipv6(dst, self.cfg.prefix) else {
+                return self.drop(DropReason::NoRoute);
+            };
+            match own.oa.decide(da) {
+                Decision::Deliver => {
+                    Stats::bump(&mut self.stats.delivered);
+                    return Self::verdict(Action::Deliver, len, Plan::Copy);
+                }
+                Decision::Parent => match own.parent {
+                    Some(p) => p,
+                    None => return self.drop(DropReason::NoRoute),
+                },
+                Decision::Child(c) => {
+                    match ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms)) {
+                        Some(nb) => nb,
+                        None => return self.drop(DropReason::NoSuchChild),
+                    }
+                }
+            }
+        } else {
+            match own.parent {
+                Some(p) => p,
+                None => {
+                    Stats::bump(&mut self.stats.egressed);
+                    return Self::verdict(Action::Egress, len, Plan::Copy);
+                }
+            }
+        };
+        let flen =
+            match frame::compressed_len(&n.ip, n.udp, n.body, &self.codec(), &self.compress_opts())
+            {
+                Ok(l) if l <= usize::from(self.cfg.mtu) => l,
+                _ => return self.drop(DropReason::TxEncode),
+            };
+        Stats::bump(&mut self.stats.originated);
+        Self::verdict(
+            Action::Forward(next),
+            flen,
+            Plan::Compress { decrement: false },
+        )
+    }
+
+    /// Root only: handles a native IPv6 packet from outside the domain (SPEC.md §1.6). Nothing
+    /// from outside brings a routing header in (RELIABILITY.md B33, B65).
+    pub fn receive_external(&mut self, now_ms: u64, ipv6: &[u8]) -> Verdict {
+        let n = match frame::parse_native(ipv6) {
+            Ok(n) => n,
+            Err(_) => return self.drop(DropReason::NotIpv6),
+        };
+        let Some(own) = self.own.filter(|_| self.cfg.role == NodeRole::Root) else {
+            return self.drop(DropReason::BorderNoRoute);
+        };
+        if has_routing_header(ipv6) {
+            return self.drop(DropReason::BorderRoutingHeader);
+        }
+        match self.classify(n.ip.src) {
+            Source::External => {}
+            _ => return self.drop(DropReason::SrcInvalid),
+        }
+        let dst = n.ip.dst;
+        if !self.cfg.prefix.contains(dst) {
+            return self.error_native(
+                now_ms,
+                ipv6,
+                &n,
+                DropReason::BorderNoRoute,
+                ErrorKind::DstUnreachable(0),
+            );
+        }
+        let Ok(da) = PasaAddr::from_ipv6(dst, self.cfg.prefix) else {
+            return self.error_native(
+                now_ms,
+                ipv6,
+                &n,
+                DropReason::NoSuchChild,
+                ErrorKind::DstUnreachable(3),
+            );
+        };
+        let len = ipv6.len().min(
+            frame::IPV6_HEADER_LEN
+                .saturating_add(n.body.len())
+                .saturating_add(if n.udp.is_some() { 8 } else { 0 }),
+        );
+        let next = match own.oa.decide(da) {
+            Decision::Deliver => {
+                Stats::bump(&mut self.stats.ingressed);
+                Stats::bump(&mut self.stats.delivered);
+                return Self::verdict(Action::Deliver, len, Plan::Copy);
+            }
+            Decision::Parent => None,
+            Decision::Child(c) => {
+                ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms))
+            }
+        };
+        let Some(next) = next else {
+            return self.error_native(
+                now_ms,
+                ipv6,
+                &n,
+                DropReason::NoSuchChild,
+                ErrorKind::DstUnreachable(3),
+            );
+        };
+        if n.ip.hop_limit <= 1 {
+            return self.error_native(
+                now_ms,
+                ipv6,
+                &n,
+                DropReason::HopLimit,
+                ErrorKind::TimeExceeded(0),
+            );
+        }
+        let ip = iphc::Repr {
+            hop_limit: n.ip.hop_limit.wrapping_sub(1),
+            ..n.ip
+        };
+        let flen =
+            match frame::compressed_len(&ip, n.udp, n.body, &self.codec(), &self.compress_opts()) {
+                Ok(l) if l <= usize::from(self.cfg.mtu) => l,
+                _ => return self.drop(DropReason::TxEncode),
+            };
+        Stats::bump(&mut self.stats.ingressed);
+        Stats::bump(&mut self.stats.forwarded);
+        Self::verdict(
+            Action::Forward(next),
+            flen,
+            Plan::Compress { decrement: true },
+        )
+    }
+
+    /// Writes the output of `v` into `out[..v.len]`, reading `input`: the frame given to
+    /// [`Node::receive`], or the packet given to [`Node::send`] or [`Node::receive_external`].
+    pub fn emit(&self, v: &Verdict, input: &[u8], out: &mut [u8]) -> Result<usize, EmitError> {
+        let got = out.len();
+        let out = out
+            .get_mut(..v.len)
+            .ok_or(EmitError::Buffer { needed: v.len, got })?;
+        match v.plan {
+            Plan::None => Ok(0),
+            Plan::Rewrite {
+                at,
+                hl,
+                insert,
+                iphc,
+            } => {
+                let (at, iphc) = (usize::from(at), usize::from(iphc));
+                if !insert {
+                    if input.len() != out.len() {
+                        return Err(EmitError::Input);
+                    }
+                    out.copy_from_slice(input);
+                    *out.get_mut(at).ok_or(EmitError::Input)? = hl;
+                    return Ok(v.len);
+                }
+                let (head, tail) = input.split_at_checked(at).ok_or(EmitError::Input)?;
+                let (ohead, orest) = out.split_at_mut(at);
+                let (ohl, otail) = orest.split_first_mut().ok_or(EmitError::Input)?;
+                if ohead.len() != head.len() || otail.len() != tail.len() {
+                    return Err(EmitError::Input);
+                }
+                ohead.copy_from_slice(head);
+                *ohl = hl;
+                otail.copy_from_slice(tail);
+                // HLIM=00: the hop limit is now inline.
+                *ohead.get_mut(iphc).ok_or(EmitError::Input)? &= !0x03;
+                Ok(v.len)
+            }
+            Plan::Decompress { from, decrement } => {
+                let cfg = self.codec();
+                let d = frame::decode(
+                    input,
+                    &cfg,
+                    LinkAddrs {
+                        src: Some(from.as_bytes()),
+                        dst: None,
+                    },
+                )
+                .map_err(|_| EmitError::Input)?;
+                let n = frame::write_ipv6(&d, out).map_err(|_| EmitError::Input)?;
+                if decrement && let Some(h) = out.get_mut(7) {
+                    *h = h.saturating_sub(1);
+                }
+                Ok(n)
+            }
+            Plan::Reroute { from } => {
+                let cfg = self.codec();
+                let d = frame::decode(
+                    input,
+                    &cfg,
+                    LinkAddrs {
+                        src: Some(from.as_bytes()),
+                        dst: None,
+                    },
+                )
+                .map_err(|_| EmitError::Input)?;
+                let ip = iphc::Repr {
+                    hop_limit: d.ip.hop_limit.saturating_sub(1),
+                    ..d.ip
+                };
+                frame::compress_parts(&ip, d.udp, d.payload, &cfg, &self.compress_opts(), out)
+                    .map_err(|_| EmitError::Input)
+            }
+            Plan::Compress { decrement } => {
+                let n = frame::parse_native(input).map_err(|_| EmitError::Input)?;
+                let ip = iphc::Repr {
+                    hop_limit: if decrement {
+                        n.ip.hop_limit.saturating_sub(1)
+                    } else {
+                        n.ip.hop_limit
+                    },
+                    ..n.ip
+                };
+                frame::compress_parts(
+                    &ip,
+                    n.udp,
+                    n.body,
+                    &self.codec(),
+                    &self.compress_opts(),
+                    out,
+                )
+                .map_err(|_| EmitError::Input)
+            }
+            Plan::Copy => {
+                let src = input.get(..out.len()).ok_or(EmitError::Input)?;
+                out.copy_from_slice(src);
+                Ok(v.len)
+            }
+            Plan::ErrorFrame {
+                kind,
+                src,
+                dst,
+                from,
+                header,
+                quote,
+            } => {
+                let cfg = self.codec();
+                let d = frame::decode(
+                    input,
+                    &cfg,
+                    LinkAddrs {
+                        src: Some(from.as_bytes()),
+                        dst: None,
+                    },
+                )
+                .map_err(|_| EmitError::Input)?;
+                let (hbuf, msg) = out.split_at_mut(usize::from(header));
+                let ip = error_ip(src, dst);
+                frame::compress_parts(&ip, None, &[], &cfg, &self.compress_opts(), hbuf)
+                    .map_err(|_| EmitError::Input)?;
+                let (fixed, q) = msg.split_at_mut(icmpv6::ERROR_HEADER_LEN.min(msg.len()));
+                if q.len() != usize::from(quote) {
+                    return Err(EmitError::Input);
+                }
+                ErrorRepr { kind }
+                    .emit(&src, &dst, &[], icmpv6::ERROR_HEADER_LEN, fixed)
+                    .map_err(|_| EmitError::Input)?;
+                frame::write_ipv6_prefix(&d, q);
+                fill_checksum(&src, &dst, msg);
+                Ok(v.len)
+            }
+            Plan::ErrorNative {
+                kind,
+                src,
+                dst,
+                quote,
+            } => {
+                let quoted = input.get(..usize::from(quote)).ok_or(EmitError::Input)?;
+                let (hdr, msg) = out.split_at_mut(frame::IPV6_HEADER_LEN.min(out.len()));
+                write_ipv6_header(hdr, &src, &dst, msg.len());
+                ErrorRepr { kind }
+                    .emit(&src, &dst, quoted, icmpv6::MIN_MTU, msg)
+                    .map_err(|_| EmitError::Input)?;
+                Ok(v.len)
+            }
+            Plan::Control(m) => control::emit(self, &m, out).map_err(|_| EmitError::Input),
+        }
+    }
+
+    /// The earliest time [`Node::handle_timeout`] or [`Node::poll_transmit`] has work.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let j = self.join.deadline();
+        let c = self.children.next_deadline();
+        match (j, c) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Advances timers to `now_ms`: expires offers, registrations and quarantines, and moves
+    /// the joiner on (refresh, retries, parent loss).
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        let n = self
+            .children
+            .expire(now_ms, self.cfg.registrar.quarantine_ms);
+        if n > 0 {
+            self.stats.reg_expired = self.stats.reg_expired.saturating_add(u64::from(n));
+        }
+        self.join_timeout(now_ms);
+    }
+
+    /// Writes the next message the joiner has due at `now_ms` into `out`, if any. Call until
+    /// it returns `None`.
+    pub fn poll_transmit(&mut self, now_ms: u64, out: &mut [u8]) -> Option<Transmit> {
+        let (to, msg) = self.join_due(now_ms)?;
+        let len = control::len(self, &msg);
+        let buf = out.get_mut(..len)?;
+        let n = control::emit(self, &msg, buf).ok()?;
+        Stats::bump(&mut self.stats.join_tx);
+        Some(Transmit { to, len: n })
+    }
+
+    /// Persists the node's state before an answer that depends on it leaves. On failure the
+    /// change is not acknowledged (the caller reverts it) and `nvm_errors` counts it.
+    pub(crate) fn persist(&mut self) -> bool {
+        let own = self.own.filter(|_| self.cfg.role != NodeRole::Root);
+        let join_tid = self.join.tid();
+        let join_life = self.join.lifetime_min();
+        let slots = self.children.iter().count();
+        let len = STATE_HEAD_LEN.saturating_add(slots.saturating_mul(children::SLOT_RECORD_LEN));
+        let children = &self.children;
+        let r = self.store.commit_with(len, |sink| {
+            let mut head = [0u8; STATE_HEAD_LEN];
+            encode_head(&mut head, own, join_tid, join_life, slots);
+            sink.put(&head)?;
+            for (k, s) in children.iter() {
+                sink.put(&children::encode_slot(k, s))?;
+            }
+            Ok(())
+        });
+        match r {
+            Ok(_) => {
+                Stats::bump(&mut self.stats.nvm_commits);
+                true
+            }
+            Err(_) => {
+                Stats::bump(&mut self.stats.nvm_errors);
+                false
+            }
+        }
+    }
+
+    fn load_state(&mut self, now_ms: u64) -> Result<(), StoreError> {
+        let Some(l) = self.store.load()? else {
+            return Ok(());
+        };
+        if l.recovered {
+            Stats::bump(&mut self.stats.nvm_recovered);
+        }
+        let mut head = [0u8; STATE_HEAD_LEN];
+        if l.len < STATE_HEAD_LEN || self.store.read_payload(0, &mut head).is_err() {
+            return Ok(());
+        }
+        let Some((own, tid, life, slots)) = decode_head(&head) else {
+            return Ok(());
+        };
+        if let Some((addr, parent)) = own
+            && self.cfg.role != NodeRole::Root
+            && self.own.is_none()
+            && (addr.is_host() == (self.cfg.role == NodeRole::Host))
+        {
+            self.own = Some(Own::new(addr, Some(parent), self.cfg.prefix));
+            self.join = Join::rejoin(tid, life, now_ms, self.cfg.joiner.retrans_ms);
+        }
+        let r = &self.cfg.registrar;
+        for i in 0..slots {
+            let mut rec = [0u8; children::SLOT_RECORD_LEN];
+            let off = STATE_HEAD_LEN
+                .saturating_add(usize::from(i).saturating_mul(children::SLOT_RECORD_LEN));
+            if self.store.read_payload(off, &mut rec).is_err() {
+                break;
+            }
+            if let Some((k, s)) =
+                children::decode_slot(&rec, now_ms, r.offer_timeout_ms, r.quarantine_ms)
+                && let Some(slot) = self.children.get_mut(k)
+            {
+                *slot = s;
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds `child` to `neighbor` without the ND exchange, registered for `lifetime_min`
+    /// minutes: for planned networks, the simulator's fast start, and tests. Refuses an address
+    /// that is not a direct child of this node or lies past the table's capacity. Not persisted
+    /// until the next state change.
+    pub fn add_static_child(
+        &mut self,
+        now_ms: u64,
+        child: PasaAddr,
+        neighbor: Neighbor,
+        rovr: Rovr,
+        lifetime_min: u16,
+    ) -> Result<(), StaticChildError> {
+        let own = self.own.ok_or(StaticChildError::NoAddress)?;
+        if self.cfg.role == NodeRole::Host || child.parent() != Some(own.addr()) {
+            return Err(StaticChildError::NotAChild);
+        }
+        let key = ChildKey::of(child, own.len).ok_or(StaticChildError::NotAChild)?;
+        let slot = self.children.get_mut(key).ok_or(StaticChildError::Capacity)?;
+        *slot = children::Slot {
+            state: Self::registered_until(now_ms, lifetime_min),
+            neighbor,
+            rovr,
+            tid: None,
+            lifetime_min,
+        };
+        Ok(())
+    }
+
+    /// The TAAF child address of `key` under this node.
+    pub(crate) fn child_addr(&self, key: ChildKey) -> Option<PasaAddr> {
+        self.own?.addr().child(key.role, key.index).ok()
+    }
+
+    /// The capacity limit of a role.
+    pub(crate) fn role_limit(&self, role: ChildRole) -> usize {
+        let cfg = match role {
+            ChildRole::Router => self.cfg.registrar.max_routers,
+            ChildRole::Host => self.cfg.registrar.max_hosts,
+        };
+        usize::from(cfg).min(N)
+    }
+
+    /// The role in the tree as the codec names it.
+    pub(crate) fn tree_role(&self) -> Role {
+        match self.cfg.role {
+            NodeRole::Root => Role::Root,
+            NodeRole::Router => Role::Router,
+            NodeRole::Host => Role::Host,
+        }
+    }
+
+    /// True for a node that hands out addresses now.
+    pub(crate) fn is_registrar(&self) -> bool {
+        self.cfg.role != NodeRole::Host && self.own.is_some()
+    }
+
+    /// Marks a slot registered until `now + minutes`.
+    pub(crate) fn registered_until(now_ms: u64, minutes: u16) -> SlotState {
+        SlotState::Registered {
+            until: now_ms.saturating_add(u64::from(minutes).saturating_mul(60_000)),
+        }
+    }
+
+    /// The ROVR of this node.
+    pub(crate) fn rovr(&self) -> Rovr {
+        self.cfg.joiner.rovr
+    }
+}
+
+/// The IPv6 header of an error this node originates.
+fn error_ip(src: Ipv6Addr, dst: Ipv6Addr) -> iphc::Repr {
+    iphc::Repr {
+        src,
+        dst,
+        next_header: icmpv6::NEXT_HEADER_ICMPV6,
+        nhc: false,
+        hop_limit: ORIGIN_HOP_LIMIT,
+        traffic_class: 0,
+        flow_label: 0,
+    }
+}
+
+/// Fills the checksum of the ICMPv6 message `msg`.
+pub(crate) fn fill_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, msg: &mut [u8]) {
+    let c = icmpv6::checksum(src, dst, msg);
+    if let Some(f) = msg.get_mut(2..4) {
+        f.copy_from_slice(&c.to_be_bytes());
+    }
+}
+
+/// Writes a fixed IPv6 header for an ICMPv6 payload of `payload_len` octets.
+fn write_ipv6_header(hdr: &mut [u8], src: &Ipv6Addr, dst: &Ipv6Addr, payload_len: usize) {
+    let [p1, p0] = u16::try_from(payload_len).unwrap_or(u16::MAX).to_be_bytes();
+    let mut fixed = [0u8; frame::IPV6_HEADER_LEN];
+    let (a, rest) = fixed.split_at_mut(8);
+    a.copy_from_slice(&[
+        0x60,
+        0,
+        0,
+        0,
+        p1,
+        p0,
+        icmpv6::NEXT_HEADER_ICMPV6,
+        ORIGIN_HOP_LIMIT,
+    ]);
+    let (s, d) = rest.split_at_mut(16);
+    s.copy_from_slice(&src.octets());
+    d.copy_from_slice(&dst.octets());
+    if let Some(h) = hdr.get_mut(..frame::IPV6_HEADER_LEN) {
+        h.copy_from_slice(&fixed);
+    }
+}
+
+/// True if the extension-header chain of a native packet holds a Routing header (walks at most
+/// four Hop-by-Hop / Destination Options headers; a longer chain counts as one).
+fn has_routing_header(ipv6: &[u8]) -> bool {
+    const ROUTING: u8 = 43;
+    let mut nh = ipv6.get(6).copied().unwrap_or(0);
+    let mut at = frame::IPV6_HEADER_LEN;
+    for _ in 0..4 {
+        match nh {
+            ROUTING => return true,
+            0 | 60 => {
+                let (Some(&next), Some(&len)) = (ipv6.get(at), ipv6.get(at.saturating_add(1)))
+                else {
+                    return true;
+                };
+                nh = next;
+                at = at.saturating_add(usize::from(len).saturating_add(1).saturating_mul(8));
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Octets of the state record head: version, flags, own address (8), parent iface, parent
+/// link-layer address (length + 8), joiner TID, lifetime (2), slot count (2).
+const STATE_HEAD_LEN: usize = 1 + 1 + 8 + 1 + 9 + 1 + 2 + 2;
+const STATE_VERSION: u8 = 1;
+
+fn encode_head(h: &mut [u8; STATE_HEAD_LEN], own: Option<Own>, tid: u8, life: u16, slots: usize) {
+    let mut w = [0u8; STATE_HEAD_LEN];
+    let (addr, parent) = match own {
+        Some(o) => (o.addr().value(), o.parent),
+        None => (0, None),
+    };
+    let mut at = 0usize;
+    let mut put = |b: &[u8]| {
+        if let Some(d) = w.get_mut(at..at.saturating_add(b.len())) {
+            d.copy_from_slice(b);
+        }
+        at = at.saturating_add(b.len());
+    };
+    put(&[STATE_VERSION, u8::from(own.is_some() && parent.is_some())]);
+    put(&addr.to_be_bytes());
+    let mut ll = [0u8; 9];
+    if let Some(p) = parent {
+        let b = p.ll.as_bytes();
+        ll[0] = b.len() as u8;
+        if let Some(d) = ll.get_mut(1..1usize.saturating_add(b.len())) {
+            d.copy_from_slice(b);
+        }
+        put(&[p.iface]);
+    } else {
+        put(&[0]);
+    }
+    put(&ll);
+    put(&[tid]);
+    put(&life.to_be_bytes());
+    put(&u16::try_from(slots).unwrap_or(u16::MAX).to_be_bytes());
+    *h = w;
+}
+
+type Head = (Option<(PasaAddr, Neighbor)>, u8, u16, u16);
+
+fn decode_head(h: &[u8; STATE_HEAD_LEN]) -> Option<Head> {
+    let (&[version, flags], rest) = h.split_first_chunk::<2>()?;
+    if version != STATE_VERSION {
+        return None;
+    }
+    let (addr, rest) = rest.split_first_chunk::<8>()?;
+    let (&iface, rest) = rest.split_first()?;
+    let (ll, rest) = rest.split_first_chunk::<9>()?;
+    let &[tid, l1, l0, s1, s0] = rest.first_chunk::<5>()?;
+    let own = if flags & 1 != 0 {
+        let a = PasaAddr::new(u64::from_be_bytes(*addr))?;
+        let (&n, bytes) = ll.split_first()?;
+        let ll = LinkAddr::new(bytes.get(..usize::from(n))?).ok()?;
+        Some((a, Neighbor { iface, ll }))
+    } else {
+        None
+    };
+    Some((
+        own,
+        tid,
+        u16::from_be_bytes([l1, l0]),
+        u16::from_be_bytes([s1, s0]),
+    ))
+}
