@@ -1221,7 +1221,10 @@ impl<S: Store, const N: usize> Node<S, N> {
             return Err(StaticChildError::NotAChild);
         }
         let key = ChildKey::of(child, own.len).ok_or(StaticChildError::NotAChild)?;
-        let slot = self.children.get_mut(key).ok_or(StaticChildError::Capacity)?;
+        let slot = self
+            .children
+            .get_mut(key)
+            .ok_or(StaticChildError::Capacity)?;
         *slot = children::Slot {
             state: Self::registered_until(now_ms, lifetime_min),
             neighbor,

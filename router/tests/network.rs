@@ -19,7 +19,12 @@ fn figure6_bootstraps_by_real_messages_and_delivers_every_ordered_pair() {
             let pkt = udp_packet(ip(pa), ip(pb), 64, payload.as_bytes());
             net.log = Log::default();
             net.send(a, &pkt);
-            assert_eq!(net.log.delivered.len(), 1, "{sa} -> {sb}: {:?}", net.log.actions);
+            assert_eq!(
+                net.log.delivered.len(),
+                1,
+                "{sa} -> {sb}: {:?}",
+                net.log.actions
+            );
             let (at, got) = &net.log.delivered[0];
             assert_eq!(*at, b, "{sa} -> {sb} delivered at the wrong node");
             // Hops: the tree distance through the lowest common ancestor.
@@ -30,7 +35,10 @@ fn figure6_bootstraps_by_real_messages_and_delivers_every_ordered_pair() {
             want[7] = 64 - hops.saturating_sub(1) as u8;
             assert_eq!(got, &want, "{sa} -> {sb}");
             let parsed = etherparse::SlicedPacket::from_ip(got).unwrap();
-            assert!(matches!(parsed.transport, Some(etherparse::TransportSlice::Udp(_))));
+            assert!(matches!(
+                parsed.transport,
+                Some(etherparse::TransportSlice::Udp(_))
+            ));
             pairs += 1;
         }
     }

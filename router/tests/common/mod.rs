@@ -128,7 +128,10 @@ impl Net {
             self.log.hops += 1;
             let now = self.now;
             let rx = Rx {
-                from: Neighbor { iface: 0, ll: mac(from) },
+                from: Neighbor {
+                    iface: 0,
+                    ll: mac(from),
+                },
                 multicast,
                 frame: &frame,
             };
@@ -147,7 +150,13 @@ impl Net {
         }
     }
 
-    fn dispatch(&mut self, at: usize, action: Action, out: Vec<u8>, q: &mut VecDeque<(usize, usize, bool, Vec<u8>)>) {
+    fn dispatch(
+        &mut self,
+        at: usize,
+        action: Action,
+        out: Vec<u8>,
+        q: &mut VecDeque<(usize, usize, bool, Vec<u8>)>,
+    ) {
         match action {
             Action::Forward(n) => {
                 for j in self.targets(at, LinkDst::Neighbor(n)) {
@@ -175,7 +184,9 @@ impl Net {
         for i in 0..self.nodes.len() {
             let now = self.now;
             let mut q = VecDeque::new();
-            let Some(node) = self.nodes[i].as_mut() else { continue };
+            let Some(node) = self.nodes[i].as_mut() else {
+                continue;
+            };
             node.handle_timeout(now);
             let mut buf = [0u8; 256];
             while let Some(t) = node.poll_transmit(now, &mut buf) {
@@ -245,7 +256,13 @@ pub fn figure6() -> Net {
         if role == NodeRole::Root {
             continue;
         }
-        let ok = net.run_until(10_000, |n| n.node(i).address().is_some() && matches!(n.node(i).join_state(), pasa_router::joiner::JoinState::Joined { .. }));
+        let ok = net.run_until(10_000, |n| {
+            n.node(i).address().is_some()
+                && matches!(
+                    n.node(i).join_state(),
+                    pasa_router::joiner::JoinState::Joined { .. }
+                )
+        });
         assert!(ok, "{name} did not join");
         assert_eq!(net.node(i).address(), Some(addr(want)), "{name}");
     }
@@ -254,7 +271,8 @@ pub fn figure6() -> Net {
 
 /// A native IPv6/UDP packet with a correct checksum, built by etherparse.
 pub fn udp_packet(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, payload: &[u8]) -> Vec<u8> {
-    let b = etherparse::PacketBuilder::ipv6(src.octets(), dst.octets(), hop_limit).udp(0xF0B1, 0xF0B2);
+    let b =
+        etherparse::PacketBuilder::ipv6(src.octets(), dst.octets(), hop_limit).udp(0xF0B1, 0xF0B2);
     let mut v = Vec::with_capacity(b.size(payload.len()));
     b.write(&mut v, payload).unwrap();
     v
