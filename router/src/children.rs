@@ -339,3 +339,128 @@ pub fn decode_slot(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(state: SlotState, tid: Option<u8>) -> Slot {
+        Slot {
+            state,
+            neighbor: Neighbor {
+                iface: 3,
+                ll: LinkAddr::new(&[2, 0, 0, 0, 0, 7]).unwrap(),
+            },
+            rovr: Rovr::new(&[9; 16]).unwrap(),
+            tid,
+            lifetime_min: 90,
+        }
+    }
+
+    #[test]
+    fn keys_follow_taaf() {
+        let parent = PasaAddr::new(0b10).unwrap();
+        let k = |c: u64| ChildKey::of(PasaAddr::new(c).unwrap(), parent.len_bits());
+        assert_eq!(
+            k(0b100),
+            Some(ChildKey {
+                role: ChildRole::Router,
+                index: 0
+            })
+        );
+        assert_eq!(
+            k(0b101),
+            Some(ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            })
+        );
+        assert_eq!(
+            k(0b1010),
+            Some(ChildKey {
+                role: ChildRole::Router,
+                index: 1
+            })
+        );
+        assert_eq!(
+            k(0b10111),
+            Some(ChildKey {
+                role: ChildRole::Host,
+                index: 2
+            })
+        );
+        assert_eq!(k(0b1), None);
+        assert_eq!(k(0b10), None);
+    }
+
+    #[test]
+    fn slot_records_round_trip_with_fresh_deadlines() {
+        let key = ChildKey {
+            role: ChildRole::Host,
+            index: 5,
+        };
+        for (st, want) in [
+            (
+                SlotState::Offered { until: 1 },
+                SlotState::Offered { until: 1_003_000 },
+            ),
+            (
+                SlotState::Registered { until: 1 },
+                SlotState::Registered {
+                    until: 1_000_000 + 90 * 60_000,
+                },
+            ),
+            (
+                SlotState::Quarantined { until: 1 },
+                SlotState::Quarantined { until: 1_060_000 },
+            ),
+        ] {
+            for tid in [None, Some(0), Some(241)] {
+                let r = encode_slot(key, &slot(st, tid));
+                let (k, s) = decode_slot(&r, 1_000_000, 3000, 60_000).unwrap();
+                assert_eq!(k, key);
+                assert_eq!(
+                    s,
+                    Slot {
+                        state: want,
+                        ..slot(st, tid)
+                    }
+                );
+            }
+        }
+        // Garbage is skipped, never trusted.
+        let mut r = encode_slot(key, &slot(SlotState::Offered { until: 0 }, None));
+        r[2] = 9;
+        assert_eq!(decode_slot(&r, 0, 0, 0), None);
+        let mut r = encode_slot(key, &slot(SlotState::Offered { until: 0 }, None));
+        r[4] = 5; // link-layer length
+        assert_eq!(decode_slot(&r, 0, 0, 0), None);
+    }
+
+    #[test]
+    fn lowest_free_skips_held_and_quarantined_slots() {
+        let mut t: ChildTable<4> = ChildTable::new();
+        let k = |i| ChildKey {
+            role: ChildRole::Router,
+            index: i,
+        };
+        *t.get_mut(k(0)).unwrap() = slot(SlotState::Registered { until: 100 }, None);
+        *t.get_mut(k(1)).unwrap() = slot(SlotState::Quarantined { until: 50 }, None);
+        assert_eq!(t.lowest_free(ChildRole::Router, 4, 10), Some(2));
+        assert_eq!(t.lowest_free(ChildRole::Router, 4, 50), Some(1));
+        assert_eq!(t.lowest_free(ChildRole::Router, 1, 10), None);
+        assert_eq!(
+            t.next_hop(k(0), 99),
+            Some(slot(SlotState::Free, None).neighbor)
+        );
+        assert_eq!(t.next_hop(k(0), 100), None);
+        assert_eq!(t.expire(100, 10), 1);
+        assert_eq!(
+            t.get(k(0)).unwrap().state,
+            SlotState::Quarantined { until: 110 }
+        );
+        assert_eq!(t.get(k(1)).unwrap().state, SlotState::Free);
+        assert_eq!(t.next_deadline(), Some(110));
+        assert_eq!(t.held_by(&slot(SlotState::Free, None).neighbor), 0);
+    }
+}

@@ -248,3 +248,65 @@ impl NodeConfig {
         Ok(ctx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pasa_addrcodec::wire::iphc::Context;
+
+    fn base(role: NodeRole) -> NodeConfig {
+        let c = Contexts::new().with(3, Context::new(Prefix64::DOC.network(), 64).unwrap());
+        let ll = LinkAddr::new(&[2, 0, 0, 0, 0, 1]).unwrap();
+        NodeConfig::new(role, Prefix64::DOC, c, ll, Rovr::new(&[1; 8]).unwrap())
+    }
+
+    #[test]
+    fn defaults_validate_and_find_the_prefix_context() {
+        for role in [NodeRole::Root, NodeRole::Router, NodeRole::Host] {
+            assert_eq!(base(role).validate(), Ok(3));
+        }
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let nb = crate::Neighbor {
+            iface: 0,
+            ll: LinkAddr::new(&[2, 0, 0, 0, 0, 9]).unwrap(),
+        };
+        type Case = (fn(&mut NodeConfig), ConfigError);
+        let cases: [Case; 10] = [
+            (
+                |c| c.contexts = Contexts::new(),
+                ConfigError::NoPrefixContext,
+            ),
+            (
+                |c| c.prefix = Prefix64::of("2001:db9::".parse().unwrap()),
+                ConfigError::NoPrefixContext,
+            ),
+            (|c| c.icmp.quote_len = 47, ConfigError::QuoteLen(47)),
+            (|c| c.icmp.quote_len = 1233, ConfigError::QuoteLen(1233)),
+            (|c| c.icmp.burst = 0, ConfigError::IcmpBucket),
+            (|c| c.mtu = 100, ConfigError::Mtu(100)),
+            (|c| c.registrar.aaf = 0, ConfigError::Aaf(0)),
+            (|c| c.registrar.aaf = 16, ConfigError::Aaf(16)),
+            (|c| c.registrar.per_link_cap = 0, ConfigError::PerLinkCap),
+            (|c| c.joiner.retrans_ms = 0, ConfigError::JoinerTiming),
+        ];
+        for (f, want) in cases {
+            let mut c = base(NodeRole::Router);
+            f(&mut c);
+            assert_eq!(c.validate(), Err(want));
+        }
+        let mut c = base(NodeRole::Root);
+        c.planned = Some((PasaAddr::new(0b10).unwrap(), nb));
+        assert_eq!(c.validate(), Err(ConfigError::PlannedAddress));
+        let mut c = base(NodeRole::Host);
+        c.planned = Some((PasaAddr::new(0b10).unwrap(), nb));
+        assert_eq!(c.validate(), Err(ConfigError::PlannedAddress));
+        let mut c = base(NodeRole::Router);
+        c.planned = Some((PasaAddr::new(0b11).unwrap(), nb));
+        assert_eq!(c.validate(), Err(ConfigError::PlannedAddress));
+        c.planned = Some((PasaAddr::new(0b10).unwrap(), nb));
+        assert_eq!(c.validate(), Ok(3));
+    }
+}

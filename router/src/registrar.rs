@@ -13,7 +13,7 @@ use pasa_addrcodec::ChildRole;
 use pasa_addrcodec::PasaAddr;
 use pasa_addrcodec::wire::nd::{self, EaroRepr, GaaoAddress, GaaoRepr, PfxLen};
 
-use crate::children::{ChildKey, Slot, SlotState};
+use crate::children::{self, ChildKey, Slot, SlotState};
 use crate::control::{ControlMsg, Options};
 use crate::drops::DropReason;
 use crate::link::{LinkDst, Neighbor, Rx};
@@ -205,7 +205,9 @@ impl<S: Store, const N: usize> Node<S, N> {
             lifetime_min: lifetime,
         };
         // Persist before the answer leaves (draft-13 §6.1); without it, no answer.
-        if before != *slot && !self.persist() {
+        // Deadlines are not stored, so only a change of what is stored needs a commit.
+        let changed = children::encode_slot(key, &before) != children::encode_slot(key, slot);
+        if changed && !self.persist() {
             if let Some(s) = self.children.get_mut(key) {
                 *s = before;
             }
@@ -297,9 +299,7 @@ impl<S: Store, const N: usize> Node<S, N> {
         if let (SlotState::Registered { .. }, Some(old)) = (slot.state, slot.tid)
             && !tid_newer(req.tid, old)
         {
-            Stats::bump(&mut self.stats.reg_stale);
-            self.drops.count(DropReason::RegStale);
-            return Self::consumed();
+            return self.drop(DropReason::RegStale);
         }
         // A new binding (not a refresh) counts against the neighbour's cap (B60).
         if slot.state == SlotState::Free

@@ -52,8 +52,6 @@ stats! {
     reg_refused_full,
     /// Registrations refused as Duplicate Address (B55, F7).
     reg_duplicate,
-    /// Registrations with a stale TID, not applied (B54).
-    reg_stale,
     /// Registrations refused as topologically incorrect (B57).
     reg_topology,
     /// Offers that expired unregistered, and registrations that expired.

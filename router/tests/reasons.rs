@@ -306,20 +306,17 @@ fn node_level_reasons() {
     assert_eq!(dropped(&v), DropReason::IphcSourceMissing);
     // At the root: IP-in-IP whose inner destination is link-local (B25) or IPv6-in-IPv6 (B40).
     let ll: Ipv6Addr = "fe80::1".parse().unwrap();
-    let mut inner = udp_packet(ip(addr("10")), ll, 64, b"x");
-    let mut f = vec![0u8; 128];
-    let n = {
-        // Hand-build: F1 A1 06 40 | IPHC of a packet to fe80::1 (compress keeps link-local
-        // traffic in page 0, so the 6LoRH is prepended by hand).
-        let mut body = vec![0u8; 128];
-        let m = frame::compress(&inner, &cfg, &opts, &mut body).unwrap();
-        f[..4].copy_from_slice(&[0xF1, 0xA1, 0x06, 0x40]);
-        f[4..4 + m].copy_from_slice(&body[..m]);
-        4 + m
-    };
+    let inner = udp_packet(ip(addr("10")), ll, 64, b"x");
+    // Hand-built F1 A1 06 40 | IPHC of a packet to fe80::1: compress keeps link-local traffic
+    // in page 0, so the 6LoRH is prepended by hand.
+    let mut f = [0u8; 128];
+    let mut body = [0u8; 128];
+    let m = frame::compress(&inner, &cfg, &opts, &mut body).unwrap();
+    f[..4].copy_from_slice(&[0xF1, 0xA1, 0x06, 0x40]);
+    f[4..4 + m].copy_from_slice(&body[..m]);
+    let n = 4 + m;
     let (v, _) = receive(&mut net, 0, at("10"), &f[..n]);
     assert_eq!(dropped(&v), DropReason::DstScope);
-    inner[6] = 41;
     let mut body = vec![0u8; 128];
     let m = frame::compress(
         &{

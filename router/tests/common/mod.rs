@@ -1,6 +1,6 @@
 //! An in-process network of real nodes: frames are handed from node to node by the test, along
 //! the links of a planned tree, and nothing else.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::VecDeque;
 use std::net::Ipv6Addr;
@@ -188,15 +188,20 @@ impl Net {
                 continue;
             };
             node.handle_timeout(now);
+            let mut sent = Vec::new();
             let mut buf = [0u8; 256];
-            while let Some(t) = node.poll_transmit(now, &mut buf) {
-                let m = matches!(t.to, LinkDst::Multicast { .. });
-                for j in self.targets(i, t.to) {
-                    q.push_back((i, j, m, buf[..t.len].to_vec()));
+            // Bounded: a joiner has at most one message due at a time.
+            for _ in 0..4 {
+                let Some(t) = node.poll_transmit(now, &mut buf) else {
+                    break;
+                };
+                sent.push((t.to, buf[..t.len].to_vec()));
+            }
+            for (to, f) in sent {
+                let m = matches!(to, LinkDst::Multicast { .. });
+                for j in self.targets(i, to) {
+                    q.push_back((i, j, m, f.clone()));
                 }
-                let node = self.nodes[i].as_mut().unwrap();
-                let _ = node;
-                break;
             }
             self.run_queue(q);
         }

@@ -1,0 +1,632 @@
+//! The registrar and the joiner: assignment, registration, refusals, floods, expiry, reboots
+//! (SPEC.md §1.11, §1.12, §2.3, §9.4; RELIABILITY.md B50-B57, B60, F1, F3, F5-F11).
+
+mod common;
+
+use std::net::Ipv6Addr;
+
+use common::*;
+use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
+use pasa_addrcodec::wire::icmpv6::{NdKind, NdRepr};
+use pasa_addrcodec::wire::iphc::LinkAddrs;
+use pasa_addrcodec::wire::nd::{
+    self, Aaf, CioRepr, EaroRepr, GaaoRepr, LinkAddr, LlaoKind, LlaoRepr, Rovr, U2,
+};
+use pasa_addrcodec::{ChildRole, PasaAddr, Prefix64, Role};
+use pasa_router::children::{ChildKey, SlotState};
+use pasa_router::control::link_local;
+use pasa_router::joiner::JoinState;
+use pasa_router::registrar::{status, tid_newer};
+use pasa_router::{Action, DropReason, LinkDst, MemStore, Neighbor, Node, NodeRole, Rx, Verdict};
+
+/// A registrar at the root of an otherwise empty network.
+fn root() -> TestNode {
+    TestNode::new(config(0, NodeRole::Root), Store::new(), 1_000).unwrap()
+}
+
+fn nb(i: usize) -> Neighbor {
+    Neighbor {
+        iface: 0,
+        ll: mac(i),
+    }
+}
+
+/// A page-0 ND frame from neighbour `from` to node `to` (link-local addresses, Hop Limit
+/// `hl`), carrying `kind` with `options`.
+fn nd_frame(from: usize, to: usize, hl: u8, kind: NdKind, options: &[u8]) -> Vec<u8> {
+    let (src, dst) = (link_local(&mac(from)), link_local(&mac(to)));
+    let nd = NdRepr { kind, options };
+    let mut msg = vec![0u8; nd.buffer_len()];
+    nd.emit(&src, &dst, &mut msg).unwrap();
+    let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, hl];
+    pkt.extend_from_slice(&src.octets());
+    pkt.extend_from_slice(&dst.octets());
+    pkt.extend_from_slice(&msg);
+    let c = contexts();
+    let mut out = vec![0u8; pkt.len() + 16];
+    let (ms, md) = (mac(from), mac(to));
+    let opts = CompressOptions {
+        link: LinkAddrs {
+            src: Some(ms.as_bytes()),
+            dst: Some(md.as_bytes()),
+        },
+        ..CompressOptions::new(Prefix64::DOC)
+    };
+    let n = frame::compress(&pkt, &CodecConfig::new(&c), &opts, &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+fn gaao_request(rovr: Rovr, aaf: u8) -> GaaoRepr {
+    GaaoRepr {
+        status: 0,
+        opaque: 0,
+        r: false,
+        c: false,
+        aaf: Aaf::try_new(aaf).unwrap(),
+        assignment_lifetime_min: 0,
+        rovr,
+        address: None,
+    }
+}
+
+/// NS(GAAO) options: SLLAO, GAAO, 6CIO of `role`.
+fn ns_gaao_opts(from: usize, g: &GaaoRepr, role: Role) -> Vec<u8> {
+    let mut o = vec![0u8; 128];
+    let mut at = LlaoRepr {
+        kind: LlaoKind::Source,
+        addr: mac(from),
+    }
+    .emit_slice(&mut o)
+    .unwrap();
+    at += g
+        .emit_slice_with_type(&mut o[at..], nd::DEFAULT_GAAO_TYPE)
+        .unwrap();
+    at += CioRepr::for_role(role)
+        .with_m(nd::DEFAULT_M_MASK)
+        .emit_slice(&mut o[at..])
+        .unwrap();
+    o.truncate(at);
+    o
+}
+
+fn earo(rovr: Rovr, tid: u8, lifetime_min: u16) -> EaroRepr {
+    EaroRepr {
+        status: 0,
+        opaque: 0,
+        t: true,
+        r: true,
+        i: U2::default(),
+        p: U2::default(),
+        tid,
+        lifetime_60s: lifetime_min,
+        rovr,
+    }
+}
+
+fn ns_earo_opts(from: usize, e: &EaroRepr) -> Vec<u8> {
+    let mut o = vec![0u8; 128];
+    let mut at = LlaoRepr {
+        kind: LlaoKind::Source,
+        addr: mac(from),
+    }
+    .emit_slice(&mut o)
+    .unwrap();
+    at += e.emit_slice(&mut o[at..]).unwrap();
+    o.truncate(at);
+    o
+}
+
+fn ns(target: Ipv6Addr) -> NdKind {
+    NdKind::NeighborSolicit { target }
+}
+
+/// Feeds a frame to `node` from neighbour `from`; returns the verdict and the decoded answer
+/// options (GAAO, EARO) when it answered.
+fn feed(
+    node: &mut TestNode,
+    now: u64,
+    from: usize,
+    f: &[u8],
+) -> (Verdict, Option<GaaoRepr>, Option<EaroRepr>) {
+    let v = node.receive(
+        now,
+        &Rx {
+            from: nb(from),
+            multicast: false,
+            frame: f,
+        },
+    );
+    if v.len == 0 {
+        return (v, None, None);
+    }
+    let mut out = vec![0u8; v.len];
+    node.emit(&v, f, &mut out).unwrap();
+    let c = contexts();
+    let (m0, mf) = (mac(0), mac(from));
+    let d = frame::decode(
+        &out,
+        &CodecConfig::new(&c),
+        LinkAddrs {
+            src: Some(m0.as_bytes()),
+            dst: Some(mf.as_bytes()),
+        },
+    )
+    .unwrap();
+    let nd = NdRepr::parse(d.payload).unwrap();
+    let g = nd::find(nd.options, nd::DEFAULT_GAAO_TYPE)
+        .unwrap()
+        .map(|b| GaaoRepr::parse(&nd::GaaoPacket::new_unchecked(b)).unwrap());
+    let e = nd::find(nd.options, nd::EARO_TYPE)
+        .unwrap()
+        .map(|b| EaroRepr::parse(&nd::EaroPacket::new_unchecked(b)).unwrap());
+    (v, g, e)
+}
+
+fn assigned(g: &GaaoRepr) -> PasaAddr {
+    PasaAddr::from_ipv6(Ipv6Addr::from(g.address.unwrap().bytes), Prefix64::DOC).unwrap()
+}
+
+/// Requests an address for neighbour `from` with `rovr`; returns the answer.
+fn request(node: &mut TestNode, now: u64, from: usize, rovr: Rovr, role: Role) -> GaaoRepr {
+    let f = nd_frame(
+        from,
+        0,
+        255,
+        ns(link_local(&mac(from))),
+        &ns_gaao_opts(from, &gaao_request(rovr, 0), role),
+    );
+    feed(node, now, from, &f).1.expect("an NA(GAAO)")
+}
+
+fn register(
+    node: &mut TestNode,
+    now: u64,
+    from: usize,
+    a: PasaAddr,
+    e: &EaroRepr,
+) -> (Verdict, Option<EaroRepr>) {
+    let f = nd_frame(from, 0, 255, ns(ip(a)), &ns_earo_opts(from, e));
+    let (v, _, e) = feed(node, now, from, &f);
+    (v, e)
+}
+
+#[test]
+fn assigns_by_taaf_and_repeats_the_same_address_for_the_same_rovr() {
+    let mut r = root();
+    let g = request(&mut r, 1_000, 1, rovr(1), Role::Router);
+    assert_eq!(
+        (g.status, g.r, g.aaf.value()),
+        (0, true, nd::AAF_TAAF_DEFAULT)
+    );
+    assert_eq!(assigned(&g), addr("10"));
+    assert_eq!(g.address.unwrap().pfx_len.value(), 64);
+    // A lost NA: the same ROVR asks again and gets the same address, no new slot.
+    let g2 = request(&mut r, 1_100, 1, rovr(1), Role::Router);
+    assert_eq!(assigned(&g2), addr("10"));
+    assert_eq!(r.children().iter().count(), 1);
+    // Hosts and routers count separately (draft-13 §6.1).
+    assert_eq!(
+        assigned(&request(&mut r, 1_200, 2, rovr(2), Role::Host)),
+        addr("11")
+    );
+    assert_eq!(
+        assigned(&request(&mut r, 1_300, 3, rovr(3), Role::Router)),
+        addr("110")
+    );
+    // The state was committed before each answer left.
+    assert_eq!(r.stats().nvm_commits, 3);
+}
+
+#[test]
+fn an_offer_not_registered_in_time_returns_to_the_pool() {
+    let mut r = root();
+    let g = request(&mut r, 1_000, 1, rovr(1), Role::Router);
+    assert_eq!(assigned(&g), addr("10"));
+    // 3 s pass without NS(EARO): the offer expires, and the index waits out its quarantine.
+    r.handle_timeout(4_001);
+    assert_eq!(r.stats().reg_expired, 1);
+    let g = request(&mut r, 4_100, 2, rovr(2), Role::Router);
+    assert_eq!(
+        assigned(&g),
+        addr("110"),
+        "quarantined index 0 is not reused"
+    );
+    r.handle_timeout(4_001 + 60_000);
+    let g = request(&mut r, 64_100, 3, rovr(3), Role::Router);
+    assert_eq!(assigned(&g), addr("10"), "reused after quarantine");
+}
+
+#[test]
+fn registration_rules_duplicate_stale_deregister_topology() {
+    let mut r = root();
+    let a = assigned(&request(&mut r, 1_000, 1, rovr(1), Role::Host));
+    assert_eq!(a, addr("11"));
+    let (_, e) = register(&mut r, 1_100, 1, a, &earo(rovr(1), 240, 60));
+    assert_eq!(e.unwrap().status, status::SUCCESS);
+    assert_eq!(
+        r.children().next_hop(
+            ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            },
+            1_200
+        ),
+        Some(nb(1))
+    );
+    // B55/F7: another ROVR claiming the address: Duplicate, binding untouched.
+    let (_, e) = register(&mut r, 1_200, 9, a, &earo(rovr(9), 240, 60));
+    assert_eq!(e.unwrap().status, status::DUPLICATE);
+    assert_eq!(
+        r.children().next_hop(
+            ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            },
+            1_300
+        ),
+        Some(nb(1))
+    );
+    // B54: a replayed (older) TID is not applied.
+    let (_, e) = register(&mut r, 1_300, 1, a, &earo(rovr(1), 241, 60));
+    assert_eq!(e.unwrap().status, 0);
+    let (v, e) = register(&mut r, 1_400, 1, a, &earo(rovr(1), 240, 60));
+    assert_eq!((v.action, e), (Action::Drop(DropReason::RegStale), None));
+    assert_eq!(r.drops().get(DropReason::RegStale), 1);
+    // B57: an address that is not my child.
+    let (_, e) = register(&mut r, 1_500, 1, addr("101"), &earo(rovr(1), 242, 60));
+    assert_eq!(e.unwrap().status, status::TOPOLOGY);
+    // B56: de-registration by someone else is ignored; by the owner it frees (quarantine).
+    let (v, e) = register(&mut r, 1_600, 9, a, &earo(rovr(9), 1, 0));
+    assert_eq!((v.action, e), (Action::Consumed, None));
+    let (_, e) = register(&mut r, 1_700, 1, a, &earo(rovr(1), 243, 0));
+    assert_eq!(e.unwrap().status, 0);
+    assert!(matches!(
+        r.children()
+            .get(ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            })
+            .unwrap()
+            .state,
+        SlotState::Quarantined { .. }
+    ));
+    assert_eq!(
+        r.children().next_hop(
+            ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            },
+            1_800
+        ),
+        None
+    );
+}
+
+#[test]
+fn tid_order_is_the_rfc6550_lollipop() {
+    assert!(tid_newer(241, 240));
+    assert!(!tid_newer(240, 241));
+    assert!(tid_newer(0, 255));
+    assert!(tid_newer(0, 240), "out of the window: accepted");
+    assert!(tid_newer(5, 3));
+    assert!(!tid_newer(3, 5));
+    assert!(tid_newer(2, 120), "circular wrap");
+    assert!(!tid_newer(120, 2));
+    assert!(!tid_newer(7, 7));
+    assert!(
+        !tid_newer(250, 3),
+        "linear value behind a nearby circular one"
+    );
+}
+
+#[test]
+fn aaf_not_used_and_foreign_prefix_are_refused() {
+    let mut r = root();
+    let f = nd_frame(
+        1,
+        0,
+        255,
+        ns(link_local(&mac(1))),
+        &ns_gaao_opts(1, &gaao_request(rovr(1), 3), Role::Host),
+    );
+    let g = feed(&mut r, 1_000, 1, &f).1.unwrap();
+    assert_eq!((g.status, g.address), (nd::STATUS_AAF_NOT_USED, None));
+    let mut req = gaao_request(rovr(1), 0);
+    req.address = Some(nd::GaaoAddress {
+        pfx_len: nd::PfxLen::try_new(64).unwrap(),
+        bytes: "2001:db9::".parse::<Ipv6Addr>().unwrap().octets(),
+    });
+    let f = nd_frame(
+        1,
+        0,
+        255,
+        ns(link_local(&mac(1))),
+        &ns_gaao_opts(1, &req, Role::Host),
+    );
+    let g = feed(&mut r, 1_000, 1, &f).1.unwrap();
+    assert_eq!((g.status, g.address), (status::TOPOLOGY, None));
+    assert_eq!(r.children().iter().count(), 0);
+}
+
+#[test]
+fn ten_thousand_requests_from_one_neighbour_stay_bounded() {
+    let mut r = root();
+    // A legitimate child first.
+    let a = assigned(&request(&mut r, 1_000, 1, rovr(1), Role::Host));
+    register(&mut r, 1_000, 1, a, &earo(rovr(1), 240, 60));
+    let mut refused = 0;
+    for i in 0..10_000u32 {
+        let rv = Rovr::new(&[
+            0xBB,
+            0,
+            0,
+            0,
+            (i >> 24) as u8,
+            (i >> 16) as u8,
+            (i >> 8) as u8,
+            i as u8,
+        ])
+        .unwrap();
+        let role = if i % 2 == 0 { Role::Host } else { Role::Router };
+        let g = request(&mut r, 2_000 + u64::from(i), 7, rv, role);
+        if g.status != 0 {
+            assert_eq!(g.status, status::SATURATED);
+            assert_eq!(g.address, None);
+            refused += 1;
+        }
+    }
+    // The cap (2 per link-layer address) held; everything else was refused.
+    assert_eq!(refused, 10_000 - 2);
+    assert_eq!(r.stats().reg_refused_cap, 9_998);
+    assert_eq!(r.children().iter().count(), 3);
+    // The existing registration is untouched and still forwards.
+    assert_eq!(
+        r.children().next_hop(
+            ChildKey {
+                role: ChildRole::Host,
+                index: 0
+            },
+            20_000
+        ),
+        Some(nb(1))
+    );
+    // A new, legitimate neighbour still gets an address.
+    let g = request(&mut r, 20_000, 8, rovr(8), Role::Host);
+    assert_eq!(g.status, 0);
+}
+
+#[test]
+fn full_table_refuses_with_neighbor_cache_full() {
+    let mut r: Node<MemStore<4096>, 2> =
+        Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
+    let mut statuses = vec![];
+    for i in 1..=3usize {
+        let f = nd_frame(
+            i,
+            0,
+            255,
+            ns(link_local(&mac(i))),
+            &ns_gaao_opts(i, &gaao_request(rovr(i), 0), Role::Host),
+        );
+        let v = r.receive(
+            0,
+            &Rx {
+                from: nb(i),
+                multicast: false,
+                frame: &f,
+            },
+        );
+        let mut out = vec![0u8; v.len];
+        r.emit(&v, &f, &mut out).unwrap();
+        statuses.push(out.len());
+    }
+    assert_eq!(r.stats().reg_refused_full, 1);
+    assert_eq!(r.children().iter().count(), 2);
+}
+
+#[test]
+fn a_failing_store_means_no_answer() {
+    // A store too small for any record: the offer cannot be committed, so it is not made.
+    let mut r: Node<MemStore<8>, 8> =
+        Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
+    let f = nd_frame(
+        1,
+        0,
+        255,
+        ns(link_local(&mac(1))),
+        &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
+    );
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(1),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Drop(DropReason::NvmCommit));
+    assert_eq!(r.children().iter().count(), 0);
+    assert_eq!(r.stats().nvm_errors, 1);
+}
+
+#[test]
+fn bad_nd_messages_are_discarded() {
+    let mut r = root();
+    let opts = ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host);
+    // B51: Hop Limit other than 255.
+    let f = nd_frame(1, 0, 64, ns(link_local(&mac(1))), &opts);
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::NdInvalid)
+    );
+    // B50: an option of length 0.
+    let mut bad = opts.clone();
+    bad[1] = 0;
+    let f = nd_frame(1, 0, 255, ns(link_local(&mac(1))), &bad);
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::NdInvalid)
+    );
+    // B47: a bad checksum.
+    let mut f = nd_frame(1, 0, 255, ns(link_local(&mac(1))), &opts);
+    let last = f.len() - 1;
+    f[last] ^= 0x55;
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::IcmpChecksum)
+    );
+    // A plain NS (no GAAO, no EARO), and an RA to a root.
+    let f = nd_frame(1, 0, 255, ns(link_local(&mac(1))), &[]);
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::NdUnexpected)
+    );
+    let ra = NdKind::RouterAdvert {
+        cur_hop_limit: 64,
+        managed: false,
+        other: false,
+        router_lifetime_s: 0,
+        reachable_ms: 0,
+        retrans_ms: 0,
+    };
+    let f = nd_frame(1, 0, 255, ra, &[]);
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::NdUnexpected)
+    );
+    assert!(r.children().iter().next().is_none());
+}
+
+/// Two nodes, root and one joiner, with the test handing frames over.
+fn pair(joiner_store: Store, now: u64) -> Net {
+    let mut net = Net::new(vec![None, Some(0)]);
+    net.now = now;
+    net.nodes[0] = Some(root());
+    net.nodes[1] = Some(TestNode::new(config(1, NodeRole::Router), joiner_store, now).unwrap());
+    net
+}
+
+fn joined(n: &Net) -> bool {
+    matches!(n.node(1).join_state(), JoinState::Joined { .. })
+}
+
+#[test]
+fn joiner_refreshes_before_expiry_and_renumbers_after_parent_loss() {
+    let mut net = pair(Store::new(), 1_000);
+    assert!(net.run_until(5_000, joined));
+    assert_eq!(net.node(1).address(), Some(addr("10")));
+    let JoinState::Joined {
+        refresh_at,
+        expires_at,
+    } = net.node(1).join_state()
+    else {
+        unreachable!()
+    };
+    // Registration lifetime 60 min: refresh at 45 min.
+    assert_eq!(expires_at - refresh_at, 15 * 60_000);
+    net.now = refresh_at;
+    assert!(net.run_until(5_000, joined));
+    let JoinState::Joined { refresh_at: r2, .. } = net.node(1).join_state() else {
+        unreachable!()
+    };
+    assert!(r2 > refresh_at, "refreshed");
+    assert_eq!(net.node(0).stats().reg_registered, 2);
+    // F3: the parent vanishes; at the next refresh the retries run out and the address goes.
+    net.nodes[0] = None;
+    net.now = r2;
+    net.run_until(10_000, |n| n.node(1).address().is_none());
+    assert_eq!(net.node(1).address(), None);
+    assert!(matches!(
+        net.node(1).join_state(),
+        JoinState::Soliciting { .. }
+    ));
+    assert!(net.node(1).stats().join_failures >= 1);
+}
+
+#[test]
+fn reboots_keep_addresses_for_child_and_registrar() {
+    let mut net = pair(Store::new(), 1_000);
+    assert!(net.run_until(5_000, joined));
+    // F1: the child reboots with its state: it re-registers the same address, no new request.
+    let store = net.nodes[1].take().unwrap().into_store();
+    let now = net.now;
+    net.nodes[1] = Some(TestNode::new(config(1, NodeRole::Router), store, now).unwrap());
+    assert_eq!(
+        net.node(1).address(),
+        Some(addr("10")),
+        "usable at once after the reboot"
+    );
+    assert!(matches!(
+        net.node(1).join_state(),
+        JoinState::Refreshing { .. }
+    ));
+    let offered = net.node(0).stats().reg_offered;
+    assert!(net.run_until(5_000, joined));
+    assert_eq!(
+        net.node(0).stats().reg_offered,
+        offered,
+        "no new assignment"
+    );
+    // F5: the registrar reboots: its children table comes back from the store.
+    let store = net.nodes[0].take().unwrap().into_store();
+    let now = net.now;
+    net.nodes[0] = Some(TestNode::new(config(0, NodeRole::Root), store, now).unwrap());
+    assert_eq!(
+        net.node(0).children().next_hop(
+            ChildKey {
+                role: ChildRole::Router,
+                index: 0
+            },
+            now + 1
+        ),
+        Some(nb(1))
+    );
+    // F6: the child loses its storage: the same ROVR gets the same address back.
+    net.nodes[1] = Some(TestNode::new(config(1, NodeRole::Router), Store::new(), now).unwrap());
+    assert!(net.run_until(5_000, joined));
+    assert_eq!(net.node(1).address(), Some(addr("10")));
+    assert_eq!(net.node(0).children().iter().count(), 1, "no slot leaked");
+}
+
+#[test]
+fn clocks_near_the_u32_wrap_do_not_expire_everything() {
+    // F11: the node clock is u64 milliseconds; start just below 2^32 ms and cross it.
+    let start = u64::from(u32::MAX) - 2_000;
+    let mut net = pair(Store::new(), start);
+    assert!(net.run_until(5_000, joined));
+    net.now = start + 10_000;
+    net.pump();
+    assert!(joined(&net));
+    assert_eq!(
+        net.node(0).children().next_hop(
+            ChildKey {
+                role: ChildRole::Router,
+                index: 0
+            },
+            net.now
+        ),
+        Some(nb(1))
+    );
+}
+
+#[test]
+fn registrations_expire_into_quarantine() {
+    // F9: a child that stops refreshing loses its binding at expiry; the index waits.
+    let mut net = pair(Store::new(), 1_000);
+    assert!(net.run_until(5_000, joined));
+    net.nodes[1] = None;
+    let key = ChildKey {
+        role: ChildRole::Router,
+        index: 0,
+    };
+    let now = net.now + 61 * 60_000;
+    net.node_mut(0).handle_timeout(now);
+    assert!(matches!(
+        net.node(0).children().get(key).unwrap().state,
+        SlotState::Quarantined { .. }
+    ));
+    assert_eq!(net.node(0).children().next_hop(key, now), None);
+    let _ = LinkDst::External;
+    let _: Option<LinkAddr> = None;
+}
