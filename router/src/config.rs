@@ -30,7 +30,7 @@ pub struct IcmpConfig {
 }
 
 impl Default for IcmpConfig {
-    /// SPEC.md §6.3 [rec] for LLN links: burst 2, one per second; quote header + 8 octets.
+    /// SPEC.md §6.3 recommendation for LLN links: burst 2, one per second; quote header + 8 octets.
     fn default() -> Self {
         Self {
             burst: 2,
@@ -138,7 +138,7 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
-    /// A configuration with the SPEC.md [rec] defaults.
+    /// A configuration with the SPEC.md recommended defaults.
     pub fn new(
         role: NodeRole,
         prefix: Prefix64,
