@@ -76,3 +76,111 @@ fn external_traffic_crosses_the_border_both_ways() {
     want[7] = 63; // only the root decrements the inner hop limit
     assert_eq!(net.log.egress[0], want);
 }
+
+/// SplitMix64, so the trees are the same on every run.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn random_planned_trees_deliver_random_pairs_along_the_tree_path() {
+    use pasa_addrcodec::{ChildRole, PasaAddr};
+    use pasa_router::{Neighbor, NodeRole};
+    for seed in 1..=20u64 {
+        let mut rng = seed;
+        let n = 60 + (splitmix(&mut rng) % 140) as usize;
+        // Node 0 is the root; each later node picks a router parent with room left.
+        let mut addrs = vec![PasaAddr::ROOT];
+        let mut parent = vec![None];
+        let mut counts = vec![(0u8, 0u8)];
+        let mut roles = vec![NodeRole::Root];
+        while addrs.len() < n {
+            let p = (splitmix(&mut rng) % addrs.len() as u64) as usize;
+            if roles[p] == NodeRole::Host {
+                continue;
+            }
+            let host = splitmix(&mut rng) % 3 == 0;
+            let (r, h) = counts[p];
+            let (role, idx) = if host {
+                (ChildRole::Host, h)
+            } else {
+                (ChildRole::Router, r)
+            };
+            if idx >= 8 {
+                continue;
+            }
+            let Ok(a) = addrs[p].child(role, idx) else {
+                continue;
+            };
+            if a.len_bits() > 40 {
+                continue;
+            }
+            counts[p] = if host { (r, h + 1) } else { (r + 1, h) };
+            addrs.push(a);
+            parent.push(Some(p));
+            counts.push((0, 0));
+            roles.push(if host {
+                NodeRole::Host
+            } else {
+                NodeRole::Router
+            });
+        }
+        let mut net = Net::new(parent.clone());
+        for i in 0..n {
+            let mut cfg = config(i, roles[i]);
+            if let Some(p) = parent[i] {
+                cfg.planned = Some((
+                    addrs[i],
+                    Neighbor {
+                        iface: 0,
+                        ll: mac(p),
+                    },
+                ));
+            }
+            net.nodes[i] = Some(TestNode::new(cfg, Store::new(), 0).unwrap());
+        }
+        for i in 1..n {
+            let p = parent[i].unwrap();
+            net.node_mut(p)
+                .add_static_child(
+                    0,
+                    addrs[i],
+                    Neighbor {
+                        iface: 0,
+                        ll: mac(i),
+                    },
+                    rovr(i),
+                    600,
+                )
+                .unwrap();
+        }
+        for _ in 0..100 {
+            let a = (splitmix(&mut rng) % n as u64) as usize;
+            let b = (splitmix(&mut rng) % n as u64) as usize;
+            let pkt = udp_packet(ip(addrs[a]), ip(addrs[b]), 255, b"r");
+            net.log = Log::default();
+            net.send(a, &pkt);
+            assert_eq!(
+                net.log.delivered.len(),
+                1,
+                "seed {seed}: {} -> {}",
+                addrs[a],
+                addrs[b]
+            );
+            assert_eq!(net.log.delivered[0].0, b);
+            assert_eq!(
+                net.log.hops as u32,
+                tree_distance(addrs[a], addrs[b]),
+                "seed {seed}"
+            );
+            assert_eq!(
+                net.log.delivered[0].1[7] as usize,
+                255 - net.log.hops.saturating_sub(1)
+            );
+        }
+    }
+}
