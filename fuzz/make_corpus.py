@@ -21,6 +21,17 @@ Input layout expected by each body (see addrcodec/src/fuzz.rs):
     nhc_udp     an NHC UDP header and payload
     nd_options  a list of ND options
     frame       a whole page-1 frame: F1, 6LoRHs, IPHC, NHC UDP, payload
+
+Router core targets (bodies in router/src/fuzz.rs; the fixture nodes and their link-layer
+addresses 02:00:00:00:00:00:00:<n> = fe80::<n> are described there):
+    router_forward  1 selector octet (bits 0-1 sender: parent 10, child 101011, child 10100,
+                    unknown; bit 2 multicast; bit 3 interface 1; bit 4 late clock), then a
+                    frame received by router 1010
+    router_border   1 selector octet (bits 0-1: receive_external at the root, send at the root,
+                    at router 1010, at host 101011; bit 4 late clock), then a native IPv6 packet
+    router_control  1 selector octet (bits 0-1 receiver: root, router 1010, soliciting joiner,
+                    requesting joiner; bits 2-3 sender: joiner, root, short address, router 10;
+                    bit 4 multicast; bit 5 torn store), then a page-0 ND frame
 """
 
 import json
@@ -29,7 +40,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
-TARGETS = ["addr_text", "decide", "lorh", "iphc", "nhc_udp", "nd_options", "frame"]
+TARGETS = ["addr_text", "decide", "lorh", "iphc", "nhc_udp", "nd_options", "frame",
+           "router_forward", "router_border", "router_control"]
 
 TT = 0x50  # PASA-6LoRH type (TBD1), DEFAULT_PASA_LORH_TYPE
 GAAO = 0xFD  # GAAO option type placeholder (253)

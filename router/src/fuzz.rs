@@ -210,7 +210,10 @@ pub fn joiner_requesting(store: MemStore<STORE_LEN>) -> FuzzNode {
     let mut ra = [0u8; OUT_LEN];
     let ra = match r.emit(&v, rs, &mut ra) {
         Ok(n) if matches!(v.action, Action::Send(_)) => ra.get(..n).unwrap_or(&[]),
-        other => panic!("fixture root answers the RS with {:?} / {other:?}", v.action),
+        other => panic!(
+            "fixture root answers the RS with {:?} / {other:?}",
+            v.action
+        ),
     };
     let v = j.receive(NOW_MS, &rx(ll::ROOT.as_slice(), false, ra));
     if v.action != Action::Consumed {
@@ -353,7 +356,10 @@ fn check_received(node: &FuzzNode, v: &Verdict, rx: &Rx<'_>) {
             panic!("frame forwarded back to its sender {n:?}")
         }
         Action::Error { to, reason } if to != LinkDst::Neighbor(rx.from) => {
-            panic!("error ({reason:?}) about a frame from {:?} sent to {to:?}", rx.from)
+            panic!(
+                "error ({reason:?}) about a frame from {:?} sent to {to:?}",
+                rx.from
+            )
         }
         _ => {}
     }
@@ -433,7 +439,13 @@ fn check_output(node: &FuzzNode, action: Action, out: &[u8], native_input: bool)
             dst: peer.as_ref().map(LinkAddr::as_bytes),
         };
         match frame::decode(out, &codec, link) {
-            Ok(d) => (d.ip.src, d.ip.dst, d.ip.next_header, d.ip.hop_limit, d.payload),
+            Ok(d) => (
+                d.ip.src,
+                d.ip.dst,
+                d.ip.next_header,
+                d.ip.hop_limit,
+                d.payload,
+            ),
             Err(e) => panic!("{action:?} emitted a frame that does not decode ({e:?}): {out:02x?}"),
         }
     };
@@ -467,7 +479,13 @@ fn check_output(node: &FuzzNode, action: Action, out: &[u8], native_input: bool)
             ..
         } => {
             let (src, dst, nh) = native(action, out);
-            icmp(action, nh, &src, &dst, out.get(frame::IPV6_HEADER_LEN..).unwrap_or(&[]));
+            icmp(
+                action,
+                nh,
+                &src,
+                &dst,
+                out.get(frame::IPV6_HEADER_LEN..).unwrap_or(&[]),
+            );
         }
         Action::Error { to, .. } => {
             let peer = match to {

@@ -168,6 +168,8 @@ impl<S: Store, const N: usize> Node<S, N> {
     fn lose_address(&mut self, now_ms: u64) {
         self.own = None;
         self.join_fail(now_ms);
+        // Forget the stored address too, so a reboot does not try to re-register it.
+        self.persist();
     }
 
     fn registration_min(&self) -> u16 {
