@@ -177,6 +177,25 @@ impl<const N: usize> ChildTable<N> {
             .and_then(|i| u8::try_from(i).ok())
     }
 
+    /// True if a quarantined slot carries `rovr`: a child that lost its address with us (we
+    /// were renumbered, or it expired).
+    pub fn was_child(&self, rovr: &Rovr) -> bool {
+        self.routers
+            .iter()
+            .chain(self.hosts.iter())
+            .any(|s| matches!(s.state, SlotState::Quarantined { .. }) && s.rovr == *rovr)
+    }
+
+    /// Moves every held slot to quarantine until `until` (this node lost its address, so
+    /// its children's addresses are gone; SPEC.md §9.4 item 22).
+    pub fn quarantine_all(&mut self, until: u64) {
+        for s in self.routers.iter_mut().chain(self.hosts.iter_mut()) {
+            if s.is_held() {
+                s.state = SlotState::Quarantined { until };
+            }
+        }
+    }
+
     /// Slots held by one neighbour (both roles).
     pub fn held_by(&self, neighbor: &Neighbor) -> usize {
         self.routers

@@ -181,7 +181,7 @@ pub enum ConfigError {
     Aaf(u8),
     /// `registrar.per_link_cap` is 0.
     PerLinkCap,
-    /// A retransmission or back-off interval is 0.
+    /// A retransmission or back-off interval, or the retry count, is 0.
     JoinerTiming,
 }
 
@@ -200,7 +200,7 @@ impl fmt::Display for ConfigError {
             Self::Aaf(v) => write!(f, "registrar.aaf = {v}: must be 1..=15"),
             Self::PerLinkCap => f.write_str("registrar.per_link_cap must be at least 1"),
             Self::JoinerTiming => {
-                f.write_str("joiner: retrans_ms and max_backoff_ms must be at least 1")
+                f.write_str("joiner: retrans_ms, max_backoff_ms and max_retries must be at least 1")
             }
         }
     }
@@ -242,7 +242,10 @@ impl NodeConfig {
         if self.registrar.per_link_cap == 0 {
             return Err(ConfigError::PerLinkCap);
         }
-        if self.joiner.retrans_ms == 0 || self.joiner.max_backoff_ms == 0 {
+        if self.joiner.retrans_ms == 0
+            || self.joiner.max_backoff_ms == 0
+            || self.joiner.max_retries == 0
+        {
             return Err(ConfigError::JoinerTiming);
         }
         Ok(ctx)
@@ -274,7 +277,8 @@ mod tests {
             ll: LinkAddr::new(&[2, 0, 0, 0, 0, 9]).unwrap(),
         };
         type Case = (fn(&mut NodeConfig), ConfigError);
-        let cases: [Case; 10] = [
+        let cases: [Case; 11] = [
+            (|c| c.joiner.max_retries = 0, ConfigError::JoinerTiming),
             (
                 |c| c.contexts = Contexts::new(),
                 ConfigError::NoPrefixContext,

@@ -14,6 +14,9 @@ use crate::link::Rx;
 use crate::node::{Node, Verdict};
 use crate::store::Store;
 
+/// The all-nodes link-local multicast group.
+pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
 /// The all-routers link-local multicast group, where the RS goes.
 pub const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
 
@@ -322,6 +325,28 @@ impl<S: Store, const N: usize> Node<S, N> {
         if !(dst.is_multicast() || dst.is_unicast_link_local()) {
             return self.drop(DropReason::NoRoutingHeader);
         }
+        // Only what is addressed to this node: its link-local address, all-nodes, all-routers
+        // (a router's), or its solicited-node group.
+        let solicited = {
+            let o = self.ll_ip.octets();
+            Ipv6Addr::new(
+                0xff02,
+                0,
+                0,
+                0,
+                0,
+                1,
+                0xff00 | u16::from(o[13]),
+                u16::from_be_bytes([o[14], o[15]]),
+            )
+        };
+        let mine = dst == self.ll_ip
+            || dst == ALL_NODES
+            || dst == solicited
+            || (dst == ALL_ROUTERS && self.cfg.role != crate::config::NodeRole::Host);
+        if !mine {
+            return self.drop(DropReason::NdUnexpected);
+        }
         if d.ip.next_header != icmpv6::NEXT_HEADER_ICMPV6 {
             return self.drop(DropReason::NdUnexpected);
         }
@@ -347,8 +372,13 @@ impl<S: Store, const N: usize> Node<S, N> {
         let Some(opts) = Options::parse(nd.options, self.cfg.registrar.gaao_type, short) else {
             return self.drop(DropReason::NdInvalid);
         };
+        // The neighbour is who sent the frame: an SLLAO naming someone else would let one
+        // sender pose as many (the per-neighbour cap, RELIABILITY.md A1).
+        if opts.sllao.is_some_and(|l| l != rx.from.ll) {
+            return self.drop(DropReason::NdInvalid);
+        }
         match nd.kind {
-            NdKind::RouterSolicit => self.on_rs(rx, &opts),
+            NdKind::RouterSolicit => self.on_rs(now_ms, rx, &opts),
             NdKind::NeighborSolicit { target } => self.on_ns(now_ms, rx, target, &opts),
             NdKind::RouterAdvert { .. } => self.on_ra(now_ms, rx, &opts),
             NdKind::NeighborAdvert { .. } => self.on_na(now_ms, rx, &opts),

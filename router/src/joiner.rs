@@ -98,6 +98,8 @@ pub struct Join {
     pub tid: u8,
     /// Assignment (then registration) lifetime, minutes.
     pub lifetime_min: u16,
+    /// A parent that refused us, ignored until the time given (F10).
+    pub avoid: Option<(Neighbor, u64)>,
 }
 
 impl Join {
@@ -112,6 +114,7 @@ impl Join {
             backoff_ms: cfg.joiner.retrans_ms,
             tid: TID_START,
             lifetime_min: 0,
+            avoid: None,
         }
     }
 
@@ -125,6 +128,7 @@ impl Join {
             backoff_ms: retrans_ms,
             tid: next_tid(tid),
             lifetime_min,
+            avoid: None,
         }
     }
 
@@ -167,6 +171,10 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// The address (and so the subtree) is gone: parent lost or registration refused.
     fn lose_address(&mut self, now_ms: u64) {
         self.own = None;
+        // Our children's addresses extended ours: they are gone too. Their slots wait in
+        // quarantine, and their next registration is answered with status 12.
+        let until = now_ms.saturating_add(u64::from(self.cfg.registrar.quarantine_ms));
+        self.children.quarantine_all(until);
         self.join_fail(now_ms);
         // Forget the stored address too, so a reboot does not try to re-register it.
         self.persist();
@@ -298,6 +306,12 @@ impl<S: Store, const N: usize> Node<S, N> {
         let JoinState::Soliciting { .. } = self.join.state else {
             return self.drop(DropReason::NdUnexpected);
         };
+        if let Some((n, until)) = self.join.avoid
+            && n == rx.from
+            && now_ms < until
+        {
+            return self.drop(DropReason::NdUnexpected);
+        }
         let Some(cio) = opts
             .cio
             .filter(|c| (c.b() || c.l()) && c.m(self.cfg.registrar.m_mask))
@@ -361,7 +375,12 @@ impl<S: Store, const N: usize> Node<S, N> {
                             aaf: 0,
                         };
                     }
-                    _ => self.join_fail(now_ms),
+                    _ => {
+                        // Refused (full, saturated, topology): try someone else for a while.
+                        let hold = u64::from(self.cfg.joiner.max_backoff_ms);
+                        self.join.avoid = Some((parent, now_ms.saturating_add(hold)));
+                        self.join_fail(now_ms);
+                    }
                 }
                 Self::consumed()
             }

@@ -227,6 +227,18 @@ pub enum NewError {
     Config(ConfigError),
     /// The state store failed.
     Store(StoreError),
+    /// The store's slots are too small for this node's state (head + `2N` slot records).
+    StoreTooSmall {
+        /// Octets a slot needs.
+        needed: usize,
+        /// Octets a slot has.
+        got: usize,
+    },
+    /// The stored state is in a format this build does not read (another version); the node
+    /// refuses to start rather than hand out indexes live children may hold.
+    StateFormat,
+    /// The stored state holds a child past this build's table capacity `N`.
+    StateCapacity,
 }
 
 impl core::fmt::Display for NewError {
@@ -234,6 +246,15 @@ impl core::fmt::Display for NewError {
         match self {
             Self::Config(e) => write!(f, "configuration: {e}"),
             Self::Store(e) => write!(f, "state store: {e}"),
+            Self::StoreTooSmall { needed, got } => {
+                write!(f, "state store: slots of {got} octets, {needed} needed")
+            }
+            Self::StateFormat => f.write_str(
+                "state store: the stored state has an unknown format; erase it to start afresh",
+            ),
+            Self::StateCapacity => f.write_str(
+                "state store: the stored state has more children than this build's table holds",
+            ),
         }
     }
 }
@@ -246,6 +267,13 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// joining again (SPEC.md §1.11, RELIABILITY.md F1), a registrar gets its children back.
     pub fn new(cfg: NodeConfig, store: S, now_ms: u64) -> Result<Self, NewError> {
         cfg.validate().map_err(NewError::Config)?;
+        let needed = Self::STATE_MAX_LEN.saturating_add(crate::store::OVERHEAD);
+        if store.slot_len() < needed || Self::STATE_MAX_LEN > usize::from(u16::MAX) {
+            return Err(NewError::StoreTooSmall {
+                needed,
+                got: store.slot_len(),
+            });
+        }
         let ll_ip = control::link_local(&cfg.link_addr);
         let own = match (cfg.role, cfg.planned) {
             (NodeRole::Root, _) => Some(Own::new(PasaAddr::ROOT, None, cfg.prefix)),
@@ -263,9 +291,15 @@ impl<S: Store, const N: usize> Node<S, N> {
             drops: DropCounters::new(),
             stats: Stats::default(),
         };
-        node.load_state(now_ms).map_err(NewError::Store)?;
+        node.load_state(now_ms)?;
         Ok(node)
     }
+
+    /// Octets of the largest state record: the head and `2N` slot records.
+    pub const STATE_MAX_LEN: usize = STATE_HEAD_LEN.saturating_add(
+        N.saturating_mul(2)
+            .saturating_mul(children::SLOT_RECORD_LEN),
+    );
 
     /// The configuration.
     pub fn config(&self) -> &NodeConfig {
@@ -586,14 +620,20 @@ impl<S: Store, const N: usize> Node<S, N> {
             );
         }
         if self.cfg.prefix.contains(dst) {
-            let next = match PasaAddr::from_ipv6(dst, self.cfg.prefix) {
-                Ok(da) => match own.oa.decide(da) {
-                    Decision::Child(c) => {
-                        ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms))
-                    }
-                    _ => None,
-                },
-                Err(_) => None,
+            let Ok(da) = PasaAddr::from_ipv6(dst, self.cfg.prefix) else {
+                return self.error(
+                    now_ms,
+                    rx,
+                    src,
+                    DropReason::NoRoute,
+                    ErrorKind::DstUnreachable(0),
+                );
+            };
+            let next = match own.oa.decide(da) {
+                Decision::Child(c) => {
+                    ChildKey::of(c, own.len).and_then(|k| self.children.next_hop(k, now_ms))
+                }
+                _ => None,
             };
             let Some(next) = next else {
                 return self.error(
@@ -664,12 +704,16 @@ impl<S: Store, const N: usize> Node<S, N> {
     }
 
     /// True if RFC 4443 §2.4(e) forbids an error about a packet with this next header and
-    /// payload (an ICMPv6 error or a Redirect).
+    /// payload: an ICMPv6 error or a Redirect, found through the extension headers; a chain
+    /// that cannot be followed counts as one (no error is safer than an error about an error).
     fn about_error(next_header: u8, payload: &[u8]) -> bool {
-        next_header == icmpv6::NEXT_HEADER_ICMPV6
-            && payload
-                .first()
-                .is_none_or(|&t| icmpv6::suppresses_errors(t))
+        match walk_ext(next_header, payload, false) {
+            Some((icmpv6::NEXT_HEADER_ICMPV6, at)) => payload
+                .get(at)
+                .is_none_or(|&t| icmpv6::suppresses_errors(t)),
+            Some(_) => false,
+            None => true,
+        }
     }
 
     /// Takes a token for an error, counting suppressions.
@@ -893,12 +937,13 @@ impl<S: Store, const N: usize> Node<S, N> {
             );
         }
         let Ok(da) = PasaAddr::from_ipv6(dst, self.cfg.prefix) else {
+            // prefix::0 is no PASA address: a malformed destination (SPEC.md §9.2 item 11).
             return self.error_native(
                 now_ms,
                 ipv6,
                 &n,
-                DropReason::NoSuchChild,
-                ErrorKind::DstUnreachable(3),
+                DropReason::NoRoute,
+                ErrorKind::DstUnreachable(0),
             );
         };
         let len = ipv6.len().min(
@@ -1119,6 +1164,8 @@ impl<S: Store, const N: usize> Node<S, N> {
             .expire(now_ms, self.cfg.registrar.quarantine_ms);
         if n > 0 {
             self.stats.reg_expired = self.stats.reg_expired.saturating_add(u64::from(n));
+            // Expiry is stored, so a reboot does not bring dead children back.
+            self.persist();
         }
         self.join_timeout(now_ms);
     }
@@ -1164,20 +1211,26 @@ impl<S: Store, const N: usize> Node<S, N> {
         }
     }
 
-    fn load_state(&mut self, now_ms: u64) -> Result<(), StoreError> {
-        let Some(l) = self.store.load()? else {
+    fn load_state(&mut self, now_ms: u64) -> Result<(), NewError> {
+        let Some(l) = self.store.load().map_err(NewError::Store)? else {
             return Ok(());
         };
         if l.recovered {
             Stats::bump(&mut self.stats.nvm_recovered);
         }
         let mut head = [0u8; STATE_HEAD_LEN];
-        if l.len < STATE_HEAD_LEN || self.store.read_payload(0, &mut head).is_err() {
-            return Ok(());
+        if l.len < STATE_HEAD_LEN {
+            return Err(NewError::StateFormat);
         }
-        let Some((own, tid, life, slots)) = decode_head(&head) else {
-            return Ok(());
-        };
+        self.store
+            .read_payload(0, &mut head)
+            .map_err(NewError::Store)?;
+        let (own, tid, life, slots) = decode_head(&head).ok_or(NewError::StateFormat)?;
+        let want = STATE_HEAD_LEN
+            .saturating_add(usize::from(slots).saturating_mul(children::SLOT_RECORD_LEN));
+        if want != l.len {
+            return Err(NewError::StateFormat);
+        }
         if let Some((addr, parent)) = own
             && self.cfg.role != NodeRole::Root
             && self.own.is_none()
@@ -1186,20 +1239,17 @@ impl<S: Store, const N: usize> Node<S, N> {
             self.own = Some(Own::new(addr, Some(parent), self.cfg.prefix));
             self.join = Join::rejoin(tid, life, now_ms, self.cfg.joiner.retrans_ms);
         }
-        let r = &self.cfg.registrar;
+        let r = self.cfg.registrar;
         for i in 0..slots {
             let mut rec = [0u8; children::SLOT_RECORD_LEN];
             let off = STATE_HEAD_LEN
                 .saturating_add(usize::from(i).saturating_mul(children::SLOT_RECORD_LEN));
-            if self.store.read_payload(off, &mut rec).is_err() {
-                break;
-            }
-            if let Some((k, s)) =
-                children::decode_slot(&rec, now_ms, r.offer_timeout_ms, r.quarantine_ms)
-                && let Some(slot) = self.children.get_mut(k)
-            {
-                *slot = s;
-            }
+            self.store
+                .read_payload(off, &mut rec)
+                .map_err(NewError::Store)?;
+            let (k, s) = children::decode_slot(&rec, now_ms, r.offer_timeout_ms, r.quarantine_ms)
+                .ok_or(NewError::StateFormat)?;
+            *self.children.get_mut(k).ok_or(NewError::StateCapacity)? = s;
         }
         Ok(())
     }
@@ -1320,27 +1370,49 @@ fn write_ipv6_header(hdr: &mut [u8], src: &Ipv6Addr, dst: &Ipv6Addr, payload_len
     }
 }
 
-/// True if the extension-header chain of a native packet holds a Routing header (walks at most
-/// four Hop-by-Hop / Destination Options headers; a longer chain counts as one).
-fn has_routing_header(ipv6: &[u8]) -> bool {
+/// Follows an IPv6 extension-header chain from `next_header` over `payload` (at most eight
+/// headers): Hop-by-Hop, Destination Options, Routing (unless `stop_at_routing`), Fragment
+/// (first fragments only) and AH. Returns the first other next header and its offset, or
+/// `None` when the chain cannot be followed (truncated, too long, a later fragment).
+fn walk_ext(next_header: u8, payload: &[u8], stop_at_routing: bool) -> Option<(u8, usize)> {
+    const HOP_BY_HOP: u8 = 0;
     const ROUTING: u8 = 43;
-    let mut nh = ipv6.get(6).copied().unwrap_or(0);
-    let mut at = frame::IPV6_HEADER_LEN;
-    for _ in 0..4 {
-        match nh {
-            ROUTING => return true,
-            0 | 60 => {
-                let (Some(&next), Some(&len)) = (ipv6.get(at), ipv6.get(at.saturating_add(1)))
-                else {
-                    return true;
-                };
-                nh = next;
-                at = at.saturating_add(usize::from(len).saturating_add(1).saturating_mul(8));
+    const FRAGMENT: u8 = 44;
+    const AH: u8 = 51;
+    const DEST_OPTS: u8 = 60;
+    let mut nh = next_header;
+    let mut at = 0usize;
+    for _ in 0..8 {
+        let next = *payload.get(at)?;
+        let len = usize::from(*payload.get(at.saturating_add(1))?);
+        let size = match nh {
+            ROUTING if stop_at_routing => return Some((nh, at)),
+            HOP_BY_HOP | DEST_OPTS | ROUTING => len.saturating_add(1).saturating_mul(8),
+            AH => len.saturating_add(2).saturating_mul(4),
+            FRAGMENT => {
+                let off = u16::from_be_bytes([
+                    *payload.get(at.saturating_add(2))?,
+                    *payload.get(at.saturating_add(3))?,
+                ]);
+                if off >> 3 != 0 {
+                    return None;
+                }
+                8
             }
-            _ => return false,
-        }
+            _ => return Some((nh, at)),
+        };
+        nh = next;
+        at = at.saturating_add(size);
     }
-    true
+    None
+}
+
+/// True if a native packet from outside carries a Routing header anywhere in its chain, or
+/// a chain the border cannot follow (RELIABILITY.md B33, B65).
+fn has_routing_header(ipv6: &[u8]) -> bool {
+    let nh = ipv6.get(6).copied().unwrap_or(0);
+    let payload = ipv6.get(frame::IPV6_HEADER_LEN..).unwrap_or(&[]);
+    !matches!(walk_ext(nh, payload, true), Some((n, _)) if n != 43)
 }
 
 /// Octets of the state record head: version, flags, own address (8), parent iface, parent

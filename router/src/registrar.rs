@@ -60,18 +60,30 @@ pub fn tid_newer(a: u8, b: u8) -> bool {
 
 impl<S: Store, const N: usize> Node<S, N> {
     /// RS: answer with a unicast RA when this node assigns addresses.
-    pub(crate) fn on_rs(&mut self, rx: &Rx<'_>, opts: &Options) -> crate::node::Verdict {
+    pub(crate) fn on_rs(
+        &mut self,
+        now_ms: u64,
+        rx: &Rx<'_>,
+        opts: &Options,
+    ) -> crate::node::Verdict {
         if !self.is_registrar() {
             return self.drop(DropReason::NdUnexpected);
         }
-        let peer = opts.sllao.unwrap_or(rx.from.ll);
-        self.send_control(
-            LinkDst::Neighbor(Neighbor {
-                iface: rx.from.iface,
-                ll: peer,
-            }),
-            ControlMsg::Ra { peer },
-        )
+        // A registrar with no index left for the asking role stays silent, so joiners pick
+        // another parent instead of being refused over and over (F10).
+        let role = match opts.cio {
+            Some(c) if c.l() || c.b() => ChildRole::Router,
+            _ => ChildRole::Host,
+        };
+        let limit = self.role_limit(role);
+        let room = self.children.lowest_free(role, limit, now_ms).is_some()
+            && self.children.held_by(&rx.from) < usize::from(self.cfg.registrar.per_link_cap);
+        if !room {
+            Stats::bump(&mut self.stats.ra_withheld);
+            return Self::consumed();
+        }
+        let peer = rx.from.ll;
+        self.send_control(LinkDst::Neighbor(rx.from), ControlMsg::Ra { peer })
     }
 
     /// NS: GAAO request or EARO registration.
@@ -85,10 +97,7 @@ impl<S: Store, const N: usize> Node<S, N> {
         if !self.is_registrar() {
             return self.drop(DropReason::NdUnexpected);
         }
-        let neighbor = Neighbor {
-            iface: rx.from.iface,
-            ll: opts.sllao.unwrap_or(rx.from.ll),
-        };
+        let neighbor = rx.from;
         match (opts.gaao, opts.earo) {
             (Some(g), _) => self.on_gaao(now_ms, neighbor, target, &g, opts),
             (None, Some(e)) => self.on_earo(now_ms, neighbor, target, &e),
@@ -196,13 +205,20 @@ impl<S: Store, const N: usize> Node<S, N> {
                 until: now_ms.saturating_add(u64::from(r.offer_timeout_ms)),
             },
         };
-        *slot = Slot {
-            state,
-            neighbor: from,
-            rovr: req.rovr,
-            // A new request restarts the TID order: the requester may have lost its counter.
-            tid: None,
-            lifetime_min: lifetime,
+        *slot = if existing.is_some() && before.neighbor != from {
+            // The ROVR is known but asks from another neighbour: answer with its address, but
+            // only a TID-checked NS(EARO) may move the binding (RELIABILITY.md A2).
+            Slot { state, ..before }
+        } else {
+            Slot {
+                state,
+                neighbor: from,
+                rovr: req.rovr,
+                // A new request from the holder restarts the TID order: it may have rebooted
+                // without its counter (F6).
+                tid: None,
+                lifetime_min: lifetime,
+            }
         };
         // Persist before the answer leaves (draft-13 §6.1); without it, no answer.
         // Deadlines are not stored, so only a change of what is stored needs a commit.
@@ -258,6 +274,11 @@ impl<S: Store, const N: usize> Node<S, N> {
                     .flatten()
             });
         let Some(key) = key.filter(|k| usize::from(k.index) < self.role_limit(k.role)) else {
+            // A former child still registering an address of our old place in the tree (we
+            // were renumbered): status 12 makes it ask for a new one (SPEC.md §9.4 item 22).
+            if self.children.was_child(&req.rovr) {
+                return self.na_earo(from, target, req, status::INVALID, 0);
+            }
             Stats::bump(&mut self.stats.reg_topology);
             return self.na_earo(from, target, req, status::TOPOLOGY, 0);
         };
@@ -295,11 +316,15 @@ impl<S: Store, const N: usize> Node<S, N> {
             Stats::bump(&mut self.stats.reg_duplicate);
             return self.na_earo(from, target, req, status::DUPLICATE, 0);
         }
-        // Replay protection (B54, A2).
-        if let (SlotState::Registered { .. }, Some(old)) = (slot.state, slot.tid)
-            && !tid_newer(req.tid, old)
-        {
-            return self.drop(DropReason::RegStale);
+        // Replay protection (B54, A2). The same TID again from the same neighbour is a
+        // retransmission whose answer was lost: answer again, change nothing.
+        if let (SlotState::Registered { .. }, Some(old)) = (slot.state, slot.tid) {
+            if old == req.tid && slot.neighbor == from {
+                return self.na_earo(from, target, req, status::SUCCESS, slot.lifetime_min);
+            }
+            if !tid_newer(req.tid, old) {
+                return self.drop(DropReason::RegStale);
+            }
         }
         // A new binding (not a refresh) counts against the neighbour's cap (B60).
         if slot.state == SlotState::Free
@@ -322,8 +347,8 @@ impl<S: Store, const N: usize> Node<S, N> {
             tid: Some(req.tid),
             lifetime_min: granted,
         };
-        let needs_commit =
-            !matches!(slot.state, SlotState::Registered { .. }) || slot.neighbor != from;
+        // Deadlines are not stored; state, neighbour, TID and lifetime are.
+        let needs_commit = children::encode_slot(key, &slot) != children::encode_slot(key, &new);
         if let Some(s) = self.children.get_mut(key) {
             *s = new;
         }

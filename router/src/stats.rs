@@ -40,6 +40,8 @@ stats! {
     /// ICMPv6 errors RFC 4443 §2.4(e) forbids (about an error, multicast, L2 broadcast,
     /// a source that is not one node; B45, B48).
     icmp_suppressed,
+    /// RSs left unanswered because no index of the asking role is free (F10).
+    ra_withheld,
     /// Addresses offered in NA(GAAO).
     reg_offered,
     /// Registrations (NS(EARO)) accepted, new or refreshed.

@@ -103,7 +103,7 @@ fn random_planned_trees_deliver_random_pairs_along_the_tree_path() {
             if roles[p] == NodeRole::Host {
                 continue;
             }
-            let host = splitmix(&mut rng) % 3 == 0;
+            let host = splitmix(&mut rng).is_multiple_of(3);
             let (r, h) = counts[p];
             let (role, idx) = if host {
                 (ChildRole::Host, h)

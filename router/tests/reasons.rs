@@ -485,3 +485,63 @@ fn codec_refusals_are_counted_by_the_node() {
     }
     assert_eq!(ok, cases.len());
 }
+
+#[test]
+fn an_error_behind_extension_headers_is_still_not_answered() {
+    let mut net = figure6();
+    // IPv6 | Hop-by-Hop (8 octets) | ICMPv6 Destination Unreachable, to an unassigned child.
+    let mut err = vec![0u8; 48];
+    ErrorRepr {
+        kind: ErrorKind::DstUnreachable(3),
+    }
+    .emit(
+        &ip(addr("11")),
+        &ip(addr("10111")),
+        &[0x60; 40],
+        1240,
+        &mut err,
+    )
+    .unwrap();
+    let mut payload = vec![icmpv6::NEXT_HEADER_ICMPV6, 0, 1, 4, 0, 0, 0, 0];
+    payload.extend_from_slice(&err);
+    let mut pkt = vec![0x60, 0, 0, 0, 0, payload.len() as u8, 0, 64];
+    pkt.extend_from_slice(&ip(addr("11")).octets());
+    pkt.extend_from_slice(&ip(addr("10111")).octets());
+    pkt.extend_from_slice(&payload);
+    let (v, _) = receive(&mut net, at("10"), at("1"), &compress(&pkt));
+    assert_eq!(v.action, Action::Drop(DropReason::NoSuchChild));
+    assert_eq!(net.node(at("10")).stats().icmp_suppressed, 1);
+}
+
+#[test]
+fn a_routing_header_behind_a_fragment_header_does_not_enter() {
+    let mut net = figure6();
+    let outside: Ipv6Addr = "2001:db9::7".parse().unwrap();
+    // IPv6 | Fragment (first, offset 0) | Routing type 3.
+    let mut payload = vec![43, 0, 0, 0, 0, 0, 0, 1];
+    payload.extend_from_slice(&[17, 0, 3, 0, 0, 0, 0, 0]);
+    let b = etherparse::PacketBuilder::ipv6(outside.octets(), ip(addr("101")).octets(), 64);
+    let mut pkt = Vec::new();
+    b.write(&mut pkt, etherparse::IpNumber(44), &payload)
+        .unwrap();
+    assert_eq!(
+        net.ingress(&pkt),
+        Action::Drop(DropReason::BorderRoutingHeader)
+    );
+    // A later fragment cannot be inspected: refused too.
+    let mut later = pkt.clone();
+    later[43] = 0x08; // offset 1
+    assert_eq!(
+        net.ingress(&later),
+        Action::Drop(DropReason::BorderRoutingHeader)
+    );
+    // prefix::0 from outside: malformed destination, code 0.
+    let z = udp_packet(outside, "2001:db8::".parse().unwrap(), 64, b"x");
+    assert_eq!(
+        net.ingress(&z),
+        Action::Error {
+            reason: DropReason::NoRoute,
+            to: LinkDst::External
+        }
+    );
+}

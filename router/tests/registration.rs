@@ -123,8 +123,8 @@ fn ns(target: Ipv6Addr) -> NdKind {
 
 /// Feeds a frame to `node` from neighbour `from`; returns the verdict and the decoded answer
 /// options (GAAO, EARO) when it answered.
-fn feed(
-    node: &mut TestNode,
+fn feed<S: pasa_router::Store, const N: usize>(
+    node: &mut Node<S, N>,
     now: u64,
     from: usize,
     f: &[u8],
@@ -168,7 +168,13 @@ fn assigned(g: &GaaoRepr) -> PasaAddr {
 }
 
 /// Requests an address for neighbour `from` with `rovr`; returns the answer.
-fn request(node: &mut TestNode, now: u64, from: usize, rovr: Rovr, role: Role) -> GaaoRepr {
+fn request<S: pasa_router::Store, const N: usize>(
+    node: &mut Node<S, N>,
+    now: u64,
+    from: usize,
+    rovr: Rovr,
+    role: Role,
+) -> GaaoRepr {
     let f = nd_frame(
         from,
         0,
@@ -179,8 +185,8 @@ fn request(node: &mut TestNode, now: u64, from: usize, rovr: Rovr, role: Role) -
     feed(node, now, from, &f).1.expect("an NA(GAAO)")
 }
 
-fn register(
-    node: &mut TestNode,
+fn register<S: pasa_router::Store, const N: usize>(
+    node: &mut Node<S, N>,
     now: u64,
     from: usize,
     a: PasaAddr,
@@ -425,11 +431,27 @@ fn full_table_refuses_with_neighbor_cache_full() {
     assert_eq!(r.children().iter().count(), 2);
 }
 
+/// A store whose writes fail (a worn-out flash page, a full disk).
+struct FailingStore;
+
+impl pasa_router::Store for FailingStore {
+    fn slot_len(&self) -> usize {
+        4096
+    }
+    fn read(&self, _: u8, _: usize, buf: &mut [u8]) -> Result<(), pasa_router::StoreError> {
+        buf.fill(0xFF);
+        Ok(())
+    }
+    fn write(&mut self, _: u8, _: usize, _: &[u8]) -> Result<(), pasa_router::StoreError> {
+        Err(pasa_router::StoreError::Io(5))
+    }
+}
+
 #[test]
 fn a_failing_store_means_no_answer() {
-    // A store too small for any record: the offer cannot be committed, so it is not made.
-    let mut r: Node<MemStore<8>, 8> =
-        Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
+    // The offer cannot be committed, so it is not made.
+    let mut r: Node<FailingStore, 8> =
+        Node::new(config(0, NodeRole::Root), FailingStore, 0).unwrap();
     let f = nd_frame(
         1,
         0,
@@ -448,6 +470,76 @@ fn a_failing_store_means_no_answer() {
     assert_eq!(v.action, Action::Drop(DropReason::NvmCommit));
     assert_eq!(r.children().iter().count(), 0);
     assert_eq!(r.stats().nvm_errors, 1);
+}
+
+#[test]
+fn stores_and_records_the_node_cannot_use_are_refused_at_start() {
+    use pasa_router::NewError;
+    // Too small for head + 2N slot records.
+    let e =
+        Node::<MemStore<256>, 8>::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap_err();
+    assert_eq!(
+        e,
+        NewError::StoreTooSmall {
+            needed: 821,
+            got: 256
+        }
+    );
+    // A record from a build with a larger table: refused, not silently truncated.
+    let mut r: Node<MemStore<4096>, 8> =
+        Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
+    for i in 1..=5 {
+        let a = assigned(&{
+            let f = nd_frame(
+                i,
+                0,
+                255,
+                ns(link_local(&mac(i))),
+                &ns_gaao_opts(i, &gaao_request(rovr(i), 0), Role::Host),
+            );
+            let v = r.receive(
+                0,
+                &Rx {
+                    from: nb(i),
+                    multicast: false,
+                    frame: &f,
+                },
+            );
+            let mut out = vec![0u8; v.len];
+            r.emit(&v, &f, &mut out).unwrap();
+            let c = contexts();
+            let d = frame::decode(
+                &out,
+                &CodecConfig::new(&c),
+                LinkAddrs {
+                    src: Some(mac(0).as_bytes()),
+                    dst: Some(mac(i).as_bytes()),
+                },
+            )
+            .unwrap();
+            let nd = NdRepr::parse(d.payload).unwrap();
+            GaaoRepr::parse(&nd::GaaoPacket::new_unchecked(
+                nd::find(nd.options, nd::DEFAULT_GAAO_TYPE)
+                    .unwrap()
+                    .unwrap(),
+            ))
+            .unwrap()
+        });
+        assert_eq!(a.len_bits(), i as u8 + 1);
+    }
+    let store = r.into_store();
+    let e =
+        Node::<MemStore<4096>, 2>::new(config(0, NodeRole::Root), store.clone(), 0).unwrap_err();
+    assert_eq!(e, NewError::StateCapacity);
+    // A record in an unknown format (another version byte, valid CRC): refused.
+    let mut rs = pasa_router::RecordStore::new(MemStore::<4096>::new());
+    rs.commit(&[9u8; 24]).unwrap();
+    let e =
+        Node::<MemStore<4096>, 8>::new(config(0, NodeRole::Root), rs.into_store(), 0).unwrap_err();
+    assert_eq!(e, NewError::StateFormat);
+    // The original build reads its own record.
+    let n = Node::<MemStore<4096>, 8>::new(config(0, NodeRole::Root), store, 0).unwrap();
+    assert_eq!(n.children().iter().count(), 5);
 }
 
 #[test]
@@ -629,4 +721,162 @@ fn registrations_expire_into_quarantine() {
     assert_eq!(net.node(0).children().next_hop(key, now), None);
     let _ = LinkDst::External;
     let _: Option<LinkAddr> = None;
+}
+
+#[test]
+fn a_retransmitted_registration_is_answered_again() {
+    let mut r = root();
+    let a = assigned(&request(&mut r, 1_000, 1, rovr(1), Role::Host));
+    let (_, e) = register(&mut r, 1_100, 1, a, &earo(rovr(1), 240, 60));
+    assert_eq!(e.unwrap().status, 0);
+    // The NA was lost; the joiner sends the same TID again.
+    let commits = r.stats().nvm_commits;
+    let (_, e) = register(&mut r, 1_200, 1, a, &earo(rovr(1), 240, 60));
+    assert_eq!(e.unwrap().status, 0);
+    assert_eq!(
+        r.stats().nvm_commits,
+        commits,
+        "nothing changed, nothing committed"
+    );
+    // A newer TID (a refresh) changes the stored TID, so it is committed (replays stay stale
+    // across a reboot).
+    let (_, e) = register(&mut r, 1_300, 1, a, &earo(rovr(1), 241, 60));
+    assert_eq!(e.unwrap().status, 0);
+    assert_eq!(r.stats().nvm_commits, commits + 1);
+}
+
+#[test]
+fn a_known_rovr_asking_from_another_neighbour_does_not_move_the_binding() {
+    let mut r = root();
+    let a = assigned(&request(&mut r, 1_000, 1, rovr(1), Role::Host));
+    register(&mut r, 1_100, 1, a, &earo(rovr(1), 240, 60));
+    let key = ChildKey {
+        role: ChildRole::Host,
+        index: 0,
+    };
+    // Neighbour 9 replays rovr(1) in an NS(GAAO): same address in the answer, binding kept.
+    let g = request(&mut r, 1_200, 9, rovr(1), Role::Host);
+    assert_eq!(assigned(&g), a);
+    assert_eq!(r.children().next_hop(key, 1_300), Some(nb(1)));
+    // And an old TID from there is still stale.
+    let (v, _) = register(&mut r, 1_300, 9, a, &earo(rovr(1), 240, 60));
+    assert_eq!(v.action, Action::Drop(DropReason::RegStale));
+    assert_eq!(r.children().next_hop(key, 1_400), Some(nb(1)));
+}
+
+#[test]
+fn nd_for_someone_else_or_with_a_foreign_sllao_is_discarded() {
+    let mut r = root();
+    // An SLLAO naming another link-layer address than the sender's (cap evasion, A1).
+    let opts = ns_gaao_opts(5, &gaao_request(rovr(1), 0), Role::Host);
+    let f = nd_frame(1, 0, 255, ns(link_local(&mac(1))), &opts);
+    assert_eq!(
+        feed(&mut r, 0, 1, &f).0.action,
+        Action::Drop(DropReason::NdInvalid)
+    );
+    // An NS addressed to another node's link-local address.
+    let opts = ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host);
+    let f = nd_frame(1, 5, 255, ns(link_local(&mac(1))), &opts);
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(1),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Drop(DropReason::NdUnexpected));
+    assert_eq!(r.children().iter().count(), 0);
+}
+
+#[test]
+fn a_full_registrar_withholds_its_ra_and_a_refused_joiner_avoids_it() {
+    let mut r: Node<MemStore<4096>, 1> =
+        Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
+    let rs = |i: usize, role: Role| {
+        let mut o = vec![0u8; 64];
+        let mut at = LlaoRepr {
+            kind: LlaoKind::Source,
+            addr: mac(i),
+        }
+        .emit_slice(&mut o)
+        .unwrap();
+        at += CioRepr::for_role(role)
+            .with_m(nd::DEFAULT_M_MASK)
+            .emit_slice(&mut o[at..])
+            .unwrap();
+        o.truncate(at);
+        let (src, dst) = (link_local(&mac(i)), pasa_router::control::ALL_ROUTERS);
+        let nd = NdRepr {
+            kind: NdKind::RouterSolicit,
+            options: &o,
+        };
+        let mut msg = vec![0u8; nd.buffer_len()];
+        nd.emit(&src, &dst, &mut msg).unwrap();
+        let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, 255];
+        pkt.extend_from_slice(&src.octets());
+        pkt.extend_from_slice(&dst.octets());
+        pkt.extend_from_slice(&msg);
+        let c = contexts();
+        let mut out = vec![0u8; 128];
+        let n = frame::compress(
+            &pkt,
+            &CodecConfig::new(&c),
+            &CompressOptions::new(Prefix64::DOC),
+            &mut out,
+        )
+        .unwrap();
+        out.truncate(n);
+        out
+    };
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(1),
+            multicast: true,
+            frame: &rs(1, Role::Host),
+        },
+    );
+    assert!(matches!(v.action, Action::Send(LinkDst::Neighbor(_))));
+    request(&mut r, 0, 1, rovr(1), Role::Host);
+    // The one host slot is taken: no RA for another host, but still one for a router.
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(2),
+            multicast: true,
+            frame: &rs(2, Role::Host),
+        },
+    );
+    assert_eq!(v.action, Action::Consumed);
+    assert_eq!(r.stats().ra_withheld, 1);
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(3),
+            multicast: true,
+            frame: &rs(3, Role::Router),
+        },
+    );
+    assert!(matches!(v.action, Action::Send(_)));
+}
+
+#[test]
+fn expiry_is_persisted_so_a_reboot_does_not_revive_dead_children() {
+    let mut net = pair(Store::new(), 1_000);
+    assert!(net.run_until(5_000, joined));
+    net.nodes[1] = None;
+    let now = net.now + 61 * 60_000;
+    net.node_mut(0).handle_timeout(now);
+    let store = net.nodes[0].take().unwrap().into_store();
+    let r = TestNode::new(config(0, NodeRole::Root), store, now).unwrap();
+    let key = ChildKey {
+        role: ChildRole::Router,
+        index: 0,
+    };
+    assert!(matches!(
+        r.children().get(key).unwrap().state,
+        SlotState::Quarantined { .. }
+    ));
+    assert_eq!(r.children().next_hop(key, now + 1), None);
 }
