@@ -644,6 +644,11 @@ impl<S: Store, const N: usize> Node<S, N> {
                     ErrorKind::DstUnreachable(3),
                 );
             };
+            if next == rx.from {
+                // The child that sent it up owns the destination: it should have sent it down
+                // itself, and the root never sends a packet back over its incoming link.
+                return self.drop(DropReason::LoopDetected);
+            }
             let ip = iphc::Repr {
                 hop_limit: d.ip.hop_limit.wrapping_sub(1),
                 ..d.ip
