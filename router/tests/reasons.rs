@@ -545,3 +545,46 @@ fn a_routing_header_behind_a_fragment_header_does_not_enter() {
         }
     );
 }
+
+#[test]
+fn the_root_never_sends_an_upward_packet_back_down_the_same_link() {
+    use pasa_addrcodec::wire::iphc::{Env, HopLimitMode, Repr};
+    let mut net = figure6();
+    let c = contexts();
+    // F1 | IP-in-IP (HL 64) | IPHC 2001:db8::9 (1001) -> 2001:db8::5 (101), inline next header.
+    let repr = Repr {
+        src: ip(addr("1001")),
+        dst: ip(addr("101")),
+        next_header: 59,
+        nhc: false,
+        hop_limit: 64,
+        traffic_class: 0,
+        flow_label: 0,
+    };
+    let env = Env {
+        contexts: Some(&c),
+        pasa_dst: None,
+        link: LinkAddrs::default(),
+    };
+    let mut f = vec![0xF1, 0xA1, 0x06, 64];
+    let mut iphc = [0u8; 64];
+    let n = repr.emit(&mut iphc, &env, HopLimitMode::Inline).unwrap();
+    f.extend_from_slice(&iphc[..n]);
+    // 101 lies under 10, which sent it up.
+    let (v, _) = receive(&mut net, 0, at("10"), &f);
+    assert_eq!(v.action, Action::Drop(DropReason::LoopDetected));
+    // The same packet for 111 (under the root directly) is re-routed down with a PASA-6LoRH.
+    let repr = Repr {
+        dst: ip(addr("111")),
+        ..repr
+    };
+    let n = repr.emit(&mut iphc, &env, HopLimitMode::Inline).unwrap();
+    let mut f = vec![0xF1, 0xA1, 0x06, 64];
+    f.extend_from_slice(&iphc[..n]);
+    let (v, out) = receive(&mut net, 0, at("10"), &f);
+    assert_eq!(v.action, Action::Forward(nb(at("111"))));
+    let h = frame::parse_header(&out, &CodecConfig::new(&c)).unwrap();
+    assert_eq!(h.pasa_dst, Some(addr("111")));
+    let d = frame::decode(&out, &CodecConfig::new(&c), LinkAddrs::default()).unwrap();
+    assert_eq!((d.ip.src, d.ip.hop_limit), (ip(addr("1001")), 63));
+}
