@@ -31,7 +31,7 @@ addresses 02:00:00:00:00:00:00:<n> = fe80::<n> are described there):
                     at router 1010, at host 101011; bit 4 late clock), then a native IPv6 packet
     router_control  1 selector octet (bits 0-1 receiver: root, router 1010, soliciting joiner,
                     requesting joiner; bits 2-3 sender: joiner, root, short address, router 10;
-                    bit 4 multicast; bit 5 torn store), then a page-0 ND frame
+                    bit 4 multicast; bit 5 a store whose writes fail), then a page-0 ND frame
 """
 
 import json
@@ -443,6 +443,248 @@ def seeds_frame():
     s["b30_nhc_udp_truncated.bin"] = spec[:17]
     return s
 
+# ---------------------------------------------------------------------------------------------
+# Router core seeds (router/src/fuzz.rs): the fixture tree is root 1, router 10, router 1010,
+# host 101011, hosts' and routers' link-layer addresses 02:00:00:00:00:00:00:<n>.
+# ---------------------------------------------------------------------------------------------
+
+DOC_EXT = bytes.fromhex("20010db9000000000000000000000001")  # 2001:db9::1, outside the domain
+ALL_ROUTERS_LAST = 0x02  # ff02::2
+
+
+def eui64(n):
+    return bytes([0x02, 0, 0, 0, 0, 0, 0, n])
+
+
+LL_ROOT, LL_R10, LL_R1010, LL_JOINER = eui64(0x01), eui64(0x02), eui64(0x0A), eui64(0x42)
+LL_SHORT = bytes([0x00, 0x07])
+
+
+def rovr_of(ll):
+    """The fixture ROVR: "ROVR" and the link-layer address's last octet."""
+    return b"ROVR\0\0\0" + ll[-1:]
+
+
+def link_local(ll):
+    """fe80:: with the IID of a link-layer address (RFC 4944 §6, RFC 2464 §5)."""
+    if len(ll) == 2:
+        iid = bytes([0, 0, 0, 0xFF, 0xFE, 0]) + ll
+    else:
+        iid = bytes([ll[0] ^ 0x02]) + ll[1:]
+    return bytes.fromhex("fe80000000000000") + iid
+
+
+def pasa_ip(value):
+    return DOC + be64(value)
+
+
+def icmp_checksum(src16, dst16, msg):
+    data = src16 + dst16 + len(msg).to_bytes(4, "big") + b"\0\0\0\x3a" + msg
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def with_icmp_checksum(src16, dst16, msg):
+    msg = msg[:2] + b"\0\0" + msg[4:]
+    return msg[:2] + icmp_checksum(src16, dst16, msg).to_bytes(2, "big") + msg[4:]
+
+
+def native(src16, dst16, nh, payload, hop_limit=64):
+    return (bytes([0x60, 0, 0, 0]) + len(payload).to_bytes(2, "big") + bytes([nh, hop_limit])
+            + src16 + dst16 + payload)
+
+
+def native_udp(src16, dst16, payload, hop_limit=64, sport=0xF0B1, dport=0xF0B2):
+    ck = udp_checksum(src16, dst16, sport, dport, payload)
+    udp = (sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+           + (8 + len(payload)).to_bytes(2, "big") + ck.to_bytes(2, "big"))
+    return native(src16, dst16, 17, udp + payload, hop_limit)
+
+
+def native_echo(src16, dst16, hop_limit=64):
+    msg = with_icmp_checksum(src16, dst16, h("80 00 00 00 12 34 00 01") + b"PASA")
+    return native(src16, dst16, 58, msg, hop_limit)
+
+
+def upstream_frame(src_iid, dst16, payload=b"PASA", hop_limit=64):
+    """Page-1 frame with an IP-in-IP 6LoRH (encapsulator elided) to an external destination,
+    source 2001:db8::<src_iid> from context 0 (the layout of the SPEC.md §8.4 upstream frame)."""
+    src = DOC + be64(src_iid)
+    ck = udp_checksum(src, dst16, 0xF0B1, 0xF0B2, payload)
+    return (h("F1 A1 06") + bytes([hop_limit]) + h("7C 50") + bytes([hop_limit]) + be64(src_iid)
+            + dst16 + h("F3 12") + ck.to_bytes(2, "big") + payload)
+
+
+def sllao(ll):
+    if len(ll) == 2:
+        return bytes([SLLAO, 1]) + ll + b"\0" * 4
+    return bytes([SLLAO, 2]) + ll + b"\0" * 6
+
+
+def cio(octet3):
+    return bytes([CIO, 1, 0, octet3, 0x40, 0, 0, 0])  # M (GAAO support) set
+
+
+CIO_HOST, CIO_ROUTER, CIO_ROOT = cio(0x00), cio(0x12), cio(0x1A)
+
+
+def nd_frame(src_ll, dst_ll, msg, hop_limit=255, good_checksum=True):
+    """A page-0 IPHC frame between link-local addresses elided from the link layer (SAM=11,
+    DAM=11), or to ff02::2 when `dst_ll` is None; next header inline; hop limit 255 compressed
+    (HLIM=11) unless another is asked for (then inline)."""
+    src = link_local(src_ll)
+    dst = bytes.fromhex("ff020000000000000000000000000002") if dst_ll is None else link_local(dst_ll)
+    msg = with_icmp_checksum(src, dst, msg)
+    if not good_checksum:
+        msg = msg[:2] + bytes([msg[2] ^ 0x01]) + msg[3:]
+    hlim = 0x03 if hop_limit == 255 else 0x00
+    first = 0x78 | hlim
+    second = 0x3B if dst_ll is None else 0x33
+    inline = bytes([0x3A]) + (bytes([hop_limit]) if hlim == 0 else b"")
+    return bytes([first, second]) + inline + (bytes([ALL_ROUTERS_LAST]) if dst_ll is None else b"") + msg
+
+
+def rs(ll, cio_opt=CIO_HOST):
+    return nd_frame(ll, None, h("85 00 00 00 00 00 00 00") + sllao(ll) + cio_opt)
+
+
+def ra(ll, to, cio_opt=CIO_ROOT):
+    body = h("86 00 00 00 40 00 07 08 00 00 00 00 00 00 00 00")
+    return nd_frame(ll, to, body + sllao(ll) + cio_opt)
+
+
+def gaao(rovr, aaf=0xF, status=0, address=None, lifetime=0):
+    if address is None:
+        return bytes([GAAO, 2, status, 0, 0x00, aaf, 0, 0]) + rovr
+    return (bytes([GAAO, 4, status, 0, 0x84, aaf]) + lifetime.to_bytes(2, "big") + rovr
+            + address)
+
+
+def earo(rovr, tid=0xF0, lifetime=60, status=0):
+    return bytes([EARO, 2, status, 0, 0x03, tid]) + lifetime.to_bytes(2, "big") + rovr
+
+
+def ns(ll, to, target16, opts):
+    return nd_frame(ll, to, h("87 00 00 00 00 00 00 00") + target16 + opts)
+
+
+def na(ll, to, target16, opts):
+    return nd_frame(ll, to, h("88 00 00 00 C0 00 00 00") + target16 + opts)
+
+
+def seeds_router_forward():
+    s = {}
+    spec = h(FRAME_CTX0)
+    # Selector: 0 from the parent 10, 1 from host 101011, 2 from router 10100, 3 unknown.
+    s["spec_8_4_from_parent.bin"] = b"\x00" + spec
+    s["spec_8_4_from_parent_multicast.bin"] = b"\x04" + spec
+    s["spec_8_4_from_unknown.bin"] = b"\x03" + spec
+    s["spec_8_4_from_parent_ll_on_iface1.bin"] = b"\x08" + spec
+    s["spec_8_4_from_child_spoofed_source.bin"] = b"\x01" + spec
+    s["spec_8_4_child_expired.bin"] = b"\x10" + spec
+    s["spec_8_4_ctx1_from_parent.bin"] = b"\x00" + h(FRAME_CTX1)
+    s["up_from_child_101011_to_1011.bin"] = b"\x01" + intra_frame(0x0B, src_iid=0x2B)
+    s["down_from_router_child_10100.bin"] = b"\x02" + intra_frame(0x2B, src_iid=0x14)
+    s["deliver_to_1010.bin"] = b"\x00" + intra_frame(0x0A)
+    s["loop_parent_side_from_parent.bin"] = b"\x00" + intra_frame(0x0B, src_iid=0x04)
+    s["hop_limit_1_from_parent.bin"] = b"\x00" + intra_frame(0x2B, hop_limit=1)
+    # HLIM=10 (64) compressed: re-encoded inline on the way.
+    s["compressed_hop_limit_64.bin"] = b"\x00" + h("F1 80 50 2B 7E 57") + be64(0x0B) + spec[15:]
+    s["ipinip_up_from_child_101011.bin"] = b"\x01" + upstream_frame(0x2B, DOC_EXT)
+    s["ipinip_up_hop_limit_1.bin"] = b"\x01" + upstream_frame(0x2B, DOC_EXT, hop_limit=1)
+    s["ipinip_from_parent_loop.bin"] = b"\x00" + h(UPSTREAM)
+    s["spec_8_4_upstream_spoofed.bin"] = b"\x01" + h(UPSTREAM)
+    s["icmp_echo_to_1010.bin"] = (b"\x00" + h("F1 80 50 0A 78 57 3A 40") + be64(0x0B)
+                                  + h("80 00 00 00 12 34 00 01"))
+    s["empty_frame.bin"] = b"\x00"
+    s["truncated_iphc.bin"] = b"\x00" + spec[:9]
+    return s
+
+
+def seeds_router_border():
+    s = {}
+    pasa_2b = pasa_ip(0x2B)
+    # Selector: 0 receive_external at the root, 1 send at the root, 2 at 1010, 3 at 101011.
+    s["external_udp_to_101011.bin"] = b"\x00" + native_udp(DOC_EXT, pasa_2b, bytes(range(16)))
+    s["external_echo_to_101011.bin"] = b"\x00" + native_echo(DOC_EXT, pasa_2b)
+    s["external_to_root.bin"] = b"\x00" + native_udp(DOC_EXT, pasa_ip(1), b"PASA")
+    s["external_to_unassigned_110.bin"] = b"\x00" + native_udp(DOC_EXT, pasa_ip(0b110), b"PASA")
+    s["external_outside_prefix.bin"] = b"\x00" + native_udp(DOC_EXT, DOC_EXT[:15] + b"\x02", b"PASA")
+    s["external_spoofed_pasa_source.bin"] = b"\x00" + native_udp(pasa_2b, pasa_ip(0x0B), b"PASA")
+    s["external_hop_limit_1.bin"] = b"\x00" + native_udp(DOC_EXT, pasa_2b, b"PASA", hop_limit=1)
+    s["external_routing_header.bin"] = b"\x00" + native(DOC_EXT, pasa_2b, 43,
+                                                        h("11 00 00 00 00 00 00 00"))
+    s["external_late_clock.bin"] = b"\x10" + native_udp(DOC_EXT, pasa_2b, b"PASA")
+    s["root_send_to_101011.bin"] = b"\x01" + native_udp(pasa_ip(1), pasa_2b, b"PASA")
+    s["root_send_out.bin"] = b"\x01" + native_udp(pasa_ip(1), DOC_EXT, b"PASA")
+    s["router_1010_send_up.bin"] = b"\x02" + native_udp(pasa_ip(0x0A), pasa_ip(0x0B), b"PASA")
+    s["router_1010_send_out.bin"] = b"\x02" + native_echo(pasa_ip(0x0A), DOC_EXT)
+    s["host_101011_send_to_1011.bin"] = b"\x03" + native_udp(pasa_2b, pasa_ip(0x0B), b"PASA")
+    s["host_101011_send_out.bin"] = b"\x03" + native_udp(pasa_2b, DOC_EXT, bytes(range(16)))
+    s["host_101011_send_wrong_source.bin"] = b"\x03" + native_udp(pasa_ip(0x0B), DOC_EXT, b"PASA")
+    s["host_101011_send_link_local.bin"] = b"\x03" + native_udp(pasa_2b, link_local(LL_R1010), b"")
+    s["not_ipv6.bin"] = b"\x00" + bytes([0x45]) + b"\0" * 39
+    s["truncated_ipv6.bin"] = b"\x00" + native_udp(DOC_EXT, pasa_2b, b"PASA")[:30]
+    return s
+
+
+def seeds_router_control():
+    s = {}
+    jr = rovr_of(LL_JOINER)
+    j_ip = link_local(LL_JOINER)
+    assigned = pasa_ip(0b111)  # the root's host index 1 (11 is taken by a static child)
+    ns_gaao = ns(LL_JOINER, LL_ROOT, j_ip, sllao(LL_JOINER) + gaao(jr) + CIO_HOST)
+    ns_gaao_1010 = ns(LL_JOINER, LL_R1010, j_ip, sllao(LL_JOINER) + gaao(jr) + CIO_HOST)
+    ns_earo = ns(LL_JOINER, LL_ROOT, assigned, sllao(LL_JOINER) + earo(jr))
+    # Selector: bits 0-1 receiver (root, 1010, soliciting joiner, requesting joiner), bits 2-3
+    # sender (joiner, root, short, 10), bit 4 multicast, bit 5 failing store (every commit fails).
+    s["rs_joiner_to_root.bin"] = b"\x10" + rs(LL_JOINER)
+    s["rs_joiner_to_1010.bin"] = b"\x11" + rs(LL_JOINER)
+    s["rs_router_10_to_root.bin"] = b"\x1C" + rs(LL_R10, CIO_ROUTER)
+    s["rs_at_joiner.bin"] = b"\x12" + rs(LL_JOINER)
+    s["rs_hop_limit_64.bin"] = b"\x10" + nd_frame(LL_JOINER, None, h("85 00 00 00 00 00 00 00")
+                                                  + sllao(LL_JOINER) + CIO_HOST, hop_limit=64)
+    s["rs_bad_checksum.bin"] = b"\x10" + nd_frame(LL_JOINER, None, h("85 00 00 00 00 00 00 00")
+                                                  + sllao(LL_JOINER) + CIO_HOST,
+                                                  good_checksum=False)
+    s["ns_gaao_joiner_to_root.bin"] = b"\x00" + ns_gaao
+    s["ns_gaao_joiner_to_1010.bin"] = b"\x01" + ns_gaao_1010
+    s["ns_gaao_store_fails.bin"] = b"\x20" + ns_gaao
+    s["ns_gaao_aaf_3.bin"] = b"\x00" + ns(LL_JOINER, LL_ROOT, j_ip,
+                                          sllao(LL_JOINER) + gaao(jr, aaf=3) + CIO_HOST)
+    s["ns_gaao_router_role.bin"] = b"\x00" + ns(LL_JOINER, LL_ROOT, j_ip,
+                                                sllao(LL_JOINER) + gaao(jr) + CIO_ROUTER)
+    s["ns_gaao_other_prefix.bin"] = b"\x00" + ns(
+        LL_JOINER, LL_ROOT, j_ip,
+        sllao(LL_JOINER) + gaao(jr, address=DOC_EXT, lifetime=60) + CIO_HOST)
+    s["ns_gaao_from_short_address.bin"] = b"\x08" + ns(LL_SHORT, LL_ROOT, link_local(LL_SHORT),
+                                                       sllao(LL_SHORT) + gaao(jr) + CIO_HOST)
+    s["ns_earo_joiner_to_root.bin"] = b"\x00" + ns_earo
+    s["ns_earo_deregister.bin"] = b"\x00" + ns(LL_JOINER, LL_ROOT, assigned,
+                                               sllao(LL_JOINER) + earo(jr, lifetime=0))
+    s["ns_earo_not_a_child.bin"] = b"\x00" + ns(LL_JOINER, LL_ROOT, pasa_ip(0x2B),
+                                                sllao(LL_JOINER) + earo(jr))
+    s["ns_earo_taken_by_10.bin"] = b"\x00" + ns(LL_JOINER, LL_ROOT, pasa_ip(0b10),
+                                                sllao(LL_JOINER) + earo(jr))
+    s["ra_root_at_joiner.bin"] = b"\x06" + ra(LL_ROOT, LL_JOINER)
+    s["ra_router_10_at_joiner.bin"] = b"\x0E" + ra(LL_R10, LL_JOINER, CIO_ROUTER)
+    s["ra_without_m_bit.bin"] = b"\x06" + ra(LL_ROOT, LL_JOINER, CIO_ROOT[:4] + b"\0\0\0\0")
+    s["na_gaao_root_at_requesting.bin"] = b"\x07" + na(
+        LL_ROOT, LL_JOINER, j_ip, gaao(jr, address=assigned, lifetime=0xFFFF))
+    s["na_gaao_aaf_not_used.bin"] = b"\x07" + na(LL_ROOT, LL_JOINER, j_ip, gaao(jr, status=13))
+    s["na_gaao_cache_full.bin"] = b"\x07" + na(LL_ROOT, LL_JOINER, j_ip, gaao(jr, status=2))
+    s["na_gaao_router_address_for_host.bin"] = b"\x07" + na(
+        LL_ROOT, LL_JOINER, j_ip, gaao(jr, address=pasa_ip(0b110), lifetime=60))
+    s["na_earo_at_requesting.bin"] = b"\x07" + na(LL_ROOT, LL_JOINER, assigned, earo(jr))
+    s["not_nd_udp.bin"] = b"\x00" + h("7B 33 11") + h("F0 B1 F0 B2 00 08 00 00")
+    s["page0_global_destination.bin"] = b"\x00" + h("7B 30 3A") + pasa_ip(0x2B) + h("80 00 00 00")
+    s["empty_frame.bin"] = b"\x00"
+    return s
+
 
 GENERATORS = {
     "addr_text": seeds_addr_text,
@@ -452,6 +694,9 @@ GENERATORS = {
     "nhc_udp": seeds_nhc_udp,
     "nd_options": seeds_nd_options,
     "frame": seeds_frame,
+    "router_forward": seeds_router_forward,
+    "router_border": seeds_router_border,
+    "router_control": seeds_router_control,
 }
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the criterion benchmarks of pasa-benches (codec and topology) and prints the median of every benchmark of this
+# Runs the criterion benchmarks of pasa-benches (codec, router and topology) and prints the median of every benchmark of this
 # run, the routing-table / PASA-decision ratio, and PASS/FAIL against the performance targets.
 #
 # Usage: scripts/bench.sh [extra criterion arguments, e.g. a benchmark name filter]
@@ -19,7 +19,7 @@ if [[ "${BENCH_SKIP_RUN:-0}" == "1" ]]; then
     since=0
 else
     since="$(python3 -c 'import time; print(time.time() - 1)')"
-    cargo bench -p pasa-benches --bench codec --bench topology -- "$@"
+    cargo bench -p pasa-benches --bench codec --bench router --bench topology -- "$@"
 fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
@@ -39,6 +39,12 @@ TARGETS = {
     # 1 s for 1,000,000 nodes is 1000 ns per node (the benchmark reports per-node throughput);
     # the peak memory (<= 1 GiB) is printed by the benchmark itself as topology/peak_rss_kib.
     "topology/parse_and_plan_1m_nodes": (1000.0, "parse + plan 1M-node topology, per node"),
+    # The router core: a verdict and its emitted output (receive + emit), see benches/router.rs.
+    "router/forward": (25.0, "router forward, SPEC frame (receive+emit)"),
+    "router/border_compress": (150.0, "border compress, native 64 B -> frame"),
+    "router/border_decompress": (150.0, "border decompress, IP-in-IP frame -> native"),
+    "router/registrar_ns_gaao": (1000.0, "registrar NS(GAAO) -> NA, repeat (no commit)"),
+    "router/registrar_ns_gaao_fresh": (1000.0, "registrar NS(GAAO) -> NA, new (commit)"),
 }
 # The first is the requested baseline (std HashMap, SipHash); the second uses FxHash.
 BASELINES = [

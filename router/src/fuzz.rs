@@ -17,8 +17,9 @@
 //!   decodes in full when the node built it from a native packet), a native IPv6 packet whose
 //!   Payload Length matches for `Deliver` and `Egress`, a decodable ND message with a valid
 //!   ICMPv6 checksum for `Send`, an ICMPv6 error with a valid checksum for `Error`;
-//! - a frame is never forwarded back to the neighbour it came from, and an error about a frame
-//!   goes back to that neighbour.
+//! - a frame is never forwarded back to the neighbour it came from (except as the root's
+//!   re-route of an IP-in-IP frame into a PASA frame for the same subtree: a hairpin with a new
+//!   routing header, not a loop), and an error about a frame goes back to that neighbour.
 //!
 //! A broken property panics on purpose: that is how a fuzzer reports it. The node itself never
 //! panics; neither do these bodies on any input unless a property breaks.
@@ -37,7 +38,7 @@ use pasa_addrcodec::{PasaAddr, Prefix64};
 use crate::config::{NodeConfig, NodeRole};
 use crate::link::{LinkDst, Neighbor, Rx};
 use crate::node::{Action, EmitError, Node, Verdict};
-use crate::store::MemStore;
+use crate::store::{MemStore, Store, StoreError};
 
 /// A fuzz body.
 pub type Body = fn(&[u8]);
@@ -134,12 +135,8 @@ pub fn config(role: NodeRole, ll: &[u8], planned: Option<(u64, &[u8])>) -> NodeC
 
 /// A node from `cfg` over `store`, with the static children `(address, link-layer address)`
 /// registered for 65535 minutes from [`NOW_MS`].
-pub fn node_with(
-    cfg: NodeConfig,
-    store: MemStore<STORE_LEN>,
-    children: &[(u64, &[u8])],
-) -> FuzzNode {
-    let mut n = match FuzzNode::new(cfg, store, NOW_MS) {
+pub fn node_with<S: Store>(cfg: NodeConfig, store: S, children: &[(u64, &[u8])]) -> Node<S, 8> {
+    let mut n = match Node::new(cfg, store, NOW_MS) {
         Ok(n) => n,
         Err(e) => panic!("fixture node: {e}"),
     };
@@ -156,7 +153,7 @@ pub fn root() -> FuzzNode {
     root_with(MemStore::new())
 }
 
-fn root_with(store: MemStore<STORE_LEN>) -> FuzzNode {
+fn root_with<S: Store>(store: S) -> Node<S, 8> {
     node_with(
         config(NodeRole::Root, &ll::ROOT, None),
         store,
@@ -170,7 +167,7 @@ pub fn router_1010() -> FuzzNode {
     router_1010_with(MemStore::new())
 }
 
-fn router_1010_with(store: MemStore<STORE_LEN>) -> FuzzNode {
+fn router_1010_with<S: Store>(store: S) -> Node<S, 8> {
     node_with(
         config(NodeRole::Router, &ll::R1010, Some((0b1010, &ll::R10))),
         store,
@@ -192,13 +189,13 @@ pub fn joiner() -> FuzzNode {
     joiner_with(MemStore::new())
 }
 
-fn joiner_with(store: MemStore<STORE_LEN>) -> FuzzNode {
+fn joiner_with<S: Store>(store: S) -> Node<S, 8> {
     node_with(config(NodeRole::Host, &ll::JOINER, None), store, &[])
 }
 
 /// A joiner that sent its RS and took the RA of [`root`]: it is requesting an address from
 /// the root.
-pub fn joiner_requesting(store: MemStore<STORE_LEN>) -> FuzzNode {
+pub fn joiner_requesting<S: Store>(store: S) -> Node<S, 8> {
     let mut j = joiner_with(store);
     let mut r = root();
     let mut rs = [0u8; OUT_LEN];
@@ -306,7 +303,7 @@ pub fn border_action(data: &[u8]) -> Option<Action> {
             (n, v)
         }
     };
-    check_emit(&node, &v, pkt, true);
+    check_emit(&node, &v, pkt, None);
     Some(v.action)
 }
 
@@ -316,19 +313,49 @@ pub fn border_action(data: &[u8]) -> Option<Action> {
 ///
 /// Selector: bits 0-1 the receiver (0 the root, 1 router `1010`, 2 a soliciting joiner, 3 a
 /// joiner requesting from the root); bits 2-3 the sender (0 the joiner's address, 1 the root's,
-/// 2 a 16-bit short address, 3 router `10`'s); bit 4 link-layer multicast; bit 5 a store
-/// whose writes stop after 40 octets (the node's first commit is torn, as by a power loss).
+/// 2 a 16-bit short address, 3 router `10`'s); bit 4 link-layer multicast; bit 5 a
+/// [`FailingStore`]: every commit fails, and the answers that depend on one must not leave.
 pub fn control(data: &[u8]) {
     let _ = control_action(data);
+}
+
+/// A store that reads as erased and refuses every write (worn-out or write-protected flash):
+/// every commit fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FailingStore;
+
+impl Store for FailingStore {
+    fn slot_len(&self) -> usize {
+        STORE_LEN
+    }
+
+    fn read(&self, _slot: u8, offset: usize, buf: &mut [u8]) -> Result<(), StoreError> {
+        if offset.saturating_add(buf.len()) > STORE_LEN {
+            return Err(StoreError::Range {
+                offset,
+                len: buf.len(),
+            });
+        }
+        buf.fill(0xFF);
+        Ok(())
+    }
+
+    fn write(&mut self, _slot: u8, _offset: usize, _data: &[u8]) -> Result<(), StoreError> {
+        Err(StoreError::Io(1))
+    }
 }
 
 /// [`control`], returning the action of the first delivery.
 pub fn control_action(data: &[u8]) -> Option<Action> {
     let (&sel, frame) = data.split_first()?;
-    let store = MemStore {
-        cut_after: (sel & 0x20 != 0).then_some(40),
-        ..MemStore::new()
-    };
+    if sel & 0x20 != 0 {
+        control_on(sel, frame, FailingStore)
+    } else {
+        control_on(sel, frame, MemStore::<STORE_LEN>::new())
+    }
+}
+
+fn control_on<S: Store>(sel: u8, frame: &[u8], store: S) -> Option<Action> {
     let mut node = match sel & 3 {
         0 => root_with(store),
         1 => router_1010_with(store),
@@ -350,11 +377,8 @@ pub fn control_action(data: &[u8]) -> Option<Action> {
 }
 
 /// The checks of a verdict about a received frame.
-fn check_received(node: &FuzzNode, v: &Verdict, rx: &Rx<'_>) {
+fn check_received<S: Store>(node: &Node<S, 8>, v: &Verdict, rx: &Rx<'_>) {
     match v.action {
-        Action::Forward(n) if n == rx.from => {
-            panic!("frame forwarded back to its sender {n:?}")
-        }
         Action::Error { to, reason } if to != LinkDst::Neighbor(rx.from) => {
             panic!(
                 "error ({reason:?}) about a frame from {:?} sent to {to:?}",
@@ -363,12 +387,12 @@ fn check_received(node: &FuzzNode, v: &Verdict, rx: &Rx<'_>) {
         }
         _ => {}
     }
-    check_emit(node, v, rx.frame, false);
+    check_emit(node, v, rx.frame, Some(rx.from));
 }
 
-/// The emit contract (see the module documentation). `native_input`: the input was a native
-/// packet, so a frame the node forwards was built by it.
-fn check_emit(node: &FuzzNode, v: &Verdict, input: &[u8], native_input: bool) {
+/// The emit contract (see the module documentation). `from`: the sender of a received frame;
+/// `None` when the input was a native packet (then a frame the node forwards was built by it).
+fn check_emit<S: Store>(node: &Node<S, 8>, v: &Verdict, input: &[u8], from: Option<Neighbor>) {
     if v.len == 0 {
         if !matches!(v.action, Action::Consumed | Action::Drop(_)) {
             panic!("{:?} with nothing to emit", v.action);
@@ -422,11 +446,17 @@ fn check_emit(node: &FuzzNode, v: &Verdict, input: &[u8], native_input: bool) {
             v.len.saturating_add(i)
         );
     }
-    check_output(node, v.action, written, native_input);
+    check_output(node, v.action, input, written, from);
 }
 
 /// The output is what the action says it is.
-fn check_output(node: &FuzzNode, action: Action, out: &[u8], native_input: bool) {
+fn check_output<S: Store>(
+    node: &Node<S, 8>,
+    action: Action,
+    input: &[u8],
+    out: &[u8],
+    from: Option<Neighbor>,
+) {
     let cfg = node.config();
     let codec = CodecConfig {
         lorh_type: cfg.lorh_type,
@@ -453,11 +483,26 @@ fn check_output(node: &FuzzNode, action: Action, out: &[u8], native_input: bool)
         Action::Forward(n) => {
             // Forwarded frames are copies with the hop limit rewritten (only their header was
             // read); frames built from a native packet decode in full.
-            if let Err(e) = frame::parse_header(out, &codec) {
-                panic!("forwarded frame does not parse ({e:?}): {out:02x?}");
-            }
-            if native_input {
-                let _ = decode(Some(n.ll));
+            let h = match frame::parse_header(out, &codec) {
+                Ok(h) => h,
+                Err(e) => panic!("forwarded frame does not parse ({e:?}): {out:02x?}"),
+            };
+            match from {
+                None => {
+                    let _ = decode(Some(n.ll));
+                }
+                // Back to the sender only as the root's re-route: an IP-in-IP frame from
+                // below whose packet is for the same subtree leaves as a new frame with a
+                // PASA-6LoRH (a hairpin, not a loop). A frame that already had a PASA-6LoRH
+                // is never sent back where it came from.
+                Some(f) if f == n => {
+                    let had_pasa =
+                        frame::parse_header(input, &codec).map_or(true, |i| i.pasa_dst.is_some());
+                    if had_pasa || h.pasa_dst.is_none() {
+                        panic!("frame forwarded back to its sender {n:?}: {out:02x?}");
+                    }
+                }
+                Some(_) => {}
             }
         }
         Action::Deliver | Action::Egress => {
