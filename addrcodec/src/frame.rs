@@ -689,9 +689,10 @@ pub fn compress_parts(
         pasa_dst,
         link: opts.link,
     };
-    let iphc_len = repr
-        .buffer_len(&env, opts.hop_limit)
+    let plan = repr
+        .plan(&env, opts.hop_limit)
         .map_err(|err| Error::Iphc { at: 0, err })?;
+    let iphc_len = plan.len;
     let route_len = match (link_scope, pasa_dst) {
         (true, _) => 0,
         (false, Some(da)) => PasaLorhRepr { dst: da }.buffer_len(),
@@ -734,7 +735,7 @@ pub fn compress_parts(
     };
     at = at.saturating_add(route_len);
     let n = repr
-        .emit(rest, &env, opts.hop_limit)
+        .emit_planned(&plan, rest)
         .map_err(|err| Error::Iphc { at, err })?;
     let rest = rest.get_mut(n..).unwrap_or(&mut []);
     at = at.saturating_add(n);

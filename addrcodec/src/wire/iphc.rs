@@ -756,6 +756,12 @@ impl Repr {
         hop_limit: HopLimitMode,
     ) -> Result<usize, Error> {
         let plan = self.plan(env, hop_limit)?;
+        self.emit_planned(&plan, buf)
+    }
+
+    /// Writes the encoding `plan` (from [`Repr::plan`] of this value) into the start of `buf`;
+    /// returns its length. Lets a caller that needed the length first plan only once.
+    pub fn emit_planned(&self, plan: &Plan, buf: &mut [u8]) -> Result<usize, Error> {
         let got = buf.len();
         let out = buf.get_mut(..plan.len).ok_or(Error::Truncated {
             needed: plan.len,
@@ -1006,9 +1012,13 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> B
         len: 16,
     });
     // Modes from the shortest; each candidate is accepted only if decoding it gives `a` back.
+    // Two filters keep the search short without changing its result: stateless modes only
+    // ever rebuild fe80::/64 addresses, and a context can only rebuild addresses whose first
+    // bits it covers (its `apply` leaves them unchanged).
+    let link_local = bits & (u128::MAX << 64) == LINK_LOCAL;
     for (mode, len) in [(3u8, 0usize), (2, 2), (1, 8)] {
         let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
-        if unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
+        if link_local && unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
             best.offer(AddrMode {
                 ctx: None,
                 mode,
@@ -1019,6 +1029,9 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> B
             continue;
         }
         for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
+            if c.apply(bits) != bits {
+                continue;
+            }
             if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(bits) {
                 best.offer(AddrMode {
                     ctx: Some(id),
