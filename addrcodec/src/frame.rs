@@ -652,13 +652,7 @@ pub fn compressed_len(
     cfg: &CodecConfig<'_>,
     opts: &CompressOptions<'_>,
 ) -> Result<usize, Error> {
-    // compress_parts computes the total and checks the buffer before writing anything, so an
-    // empty buffer makes it report the length it needs.
-    match compress_parts(repr, udp, body, cfg, opts, &mut []) {
-        Err(Error::Buffer { needed, got: 0 }) => Ok(needed),
-        Err(e) => Err(e),
-        Ok(n) => Ok(n),
-    }
+    plan_parts(repr, udp, body.len(), cfg, opts).map(|p| p.total)
 }
 
 /// [`compress`] from the decoded parts of a packet: the IPv6 header fields, the UDP header
@@ -672,6 +666,33 @@ pub fn compress_parts(
     opts: &CompressOptions<'_>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
+    let plan = plan_parts(repr, udp, body.len(), cfg, opts)?;
+    emit_parts(&plan, repr, udp, body, cfg, out)
+}
+
+/// What [`plan_parts`] decided: the routing header, the IPHC encoding and the total length.
+/// Small and `Copy`, so a caller can decide first and write later without planning twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramePlan {
+    /// The PASA-6LoRH destination, when the destination is inside the prefix.
+    pub pasa_dst: Option<PasaAddr>,
+    /// Link-scope traffic: page-0 IPHC without page dispatch or 6LoRH.
+    pub link_scope: bool,
+    /// The IPHC encoding.
+    pub iphc: iphc::Plan,
+    /// Octets of the whole frame.
+    pub total: usize,
+}
+
+/// Plans the frame [`compress_parts`] writes for these parts (`body_len` octets after the
+/// headers), without writing it.
+pub fn plan_parts(
+    repr: &iphc::Repr,
+    udp: Option<UdpRepr>,
+    body_len: usize,
+    cfg: &CodecConfig<'_>,
+    opts: &CompressOptions<'_>,
+) -> Result<FramePlan, Error> {
     // Link-scope traffic (ND, link-local, multicast) stays on the link: page-0 IPHC with no
     // 6LoRH (SPEC.md §9.5 item 26).
     let link_scope = repr.dst.is_multicast() || repr.dst.is_unicast_link_local();
@@ -692,23 +713,43 @@ pub fn compress_parts(
     let plan = repr
         .plan(&env, opts.hop_limit)
         .map_err(|err| Error::Iphc { at: 0, err })?;
-    let iphc_len = plan.len;
     let route_len = match (link_scope, pasa_dst) {
         (true, _) => 0,
         (false, Some(da)) => PasaLorhRepr { dst: da }.buffer_len(),
         (false, None) => IpInIpRepr::elided(repr.hop_limit).buffer_len(),
     };
-    let page_len = usize::from(!link_scope);
-    let total = page_len
+    let total = usize::from(!link_scope)
         .saturating_add(route_len)
-        .saturating_add(iphc_len)
+        .saturating_add(plan.len)
         .saturating_add(udp.map_or(0, |u| u.buffer_len()))
-        .saturating_add(body.len());
+        .saturating_add(body_len);
+    Ok(FramePlan {
+        pasa_dst,
+        link_scope,
+        iphc: plan,
+        total,
+    })
+}
+
+/// Writes the frame `plan` (from [`plan_parts`] of the same parts) into `out`.
+pub fn emit_parts(
+    plan: &FramePlan,
+    repr: &iphc::Repr,
+    udp: Option<UdpRepr>,
+    body: &[u8],
+    cfg: &CodecConfig<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let total = plan.total;
     let got = out.len();
     let buf = out
         .get_mut(..total)
         .ok_or(Error::Buffer { needed: total, got })?;
-    let rest = if link_scope {
+    let repr = iphc::Repr {
+        nhc: udp.is_some(),
+        ..*repr
+    };
+    let rest = if plan.link_scope {
         buf
     } else {
         let Some((first, rest)) = buf.split_first_mut() else {
@@ -717,25 +758,26 @@ pub fn compress_parts(
         *first = PAGE1;
         rest
     };
-    let mut at = page_len;
-    let rest = match (link_scope, pasa_dst) {
+    let mut at = usize::from(!plan.link_scope);
+    let rest = match (plan.link_scope, plan.pasa_dst) {
         (true, _) => rest,
         (false, Some(da)) => {
             let n = PasaLorhRepr { dst: da }
                 .emit(rest, cfg.lorh_type)
                 .map_err(|err| Error::Lorh { at, err })?;
+            at = at.saturating_add(n);
             rest.get_mut(n..).unwrap_or(&mut [])
         }
         (false, None) => {
             let n = IpInIpRepr::elided(repr.hop_limit)
                 .emit(rest)
                 .map_err(|err| Error::Lorh { at, err })?;
+            at = at.saturating_add(n);
             rest.get_mut(n..).unwrap_or(&mut [])
         }
     };
-    at = at.saturating_add(route_len);
     let n = repr
-        .emit_planned(&plan, rest)
+        .emit_planned(&plan.iphc, rest)
         .map_err(|err| Error::Iphc { at, err })?;
     let rest = rest.get_mut(n..).unwrap_or(&mut []);
     at = at.saturating_add(n);
@@ -746,8 +788,9 @@ pub fn compress_parts(
         }
         None => rest,
     };
-    if let Some(dst) = rest.get_mut(..body.len()) {
-        dst.copy_from_slice(body);
+    match rest.get_mut(..body.len()) {
+        Some(dst) => dst.copy_from_slice(body),
+        None => return Err(Error::Buffer { needed: total, got }),
     }
     Ok(total)
 }

@@ -59,7 +59,9 @@ pub enum Action {
     Drop(DropReason),
 }
 
-/// How [`Node::emit`] builds the output from the input.
+/// How [`Node::emit`] builds the output from the input. Kept small (the verdict is returned
+/// for every frame); what a plan needs beyond a few octets waits in the node's
+/// [`Pending`] slot, tagged with the sequence number the plan carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
     None,
@@ -71,39 +73,57 @@ enum Plan {
         insert: bool,
         iphc: u16,
     },
-    /// Rebuild the native packet; `decrement` lowers its Hop Limit by one (the root forwarding
-    /// out of the domain).
+    /// Rebuild the native packet decoded in [`Pending::Decoded`]; `decrement` lowers its Hop
+    /// Limit by one (the root forwarding out of the domain).
     Decompress {
-        from: LinkAddr,
+        seq: u32,
         decrement: bool,
     },
     /// Root: decode an IP-in-IP frame and re-compress its packet with a PASA-6LoRH.
     Reroute {
         from: LinkAddr,
     },
-    /// Compress a native packet; `decrement` lowers its Hop Limit by one (ingress at the root).
+    /// Compress the native input as planned in [`Pending::Frame`].
     Compress {
-        decrement: bool,
+        seq: u32,
     },
     /// Copy the native packet unchanged.
     Copy,
-    /// An ICMPv6 error frame quoting the input frame, from `src` to `dst`.
+    /// An ICMPv6 error frame from this node to the input frame's source, quoting it.
     ErrorFrame {
         kind: ErrorKind,
-        src: Ipv6Addr,
-        dst: Ipv6Addr,
         from: LinkAddr,
         header: u16,
         quote: u16,
     },
-    /// An ICMPv6 error as native IPv6, quoting the native input.
+    /// An ICMPv6 error as native IPv6 to the native input's source, quoting it.
     ErrorNative {
         kind: ErrorKind,
-        src: Ipv6Addr,
-        dst: Ipv6Addr,
         quote: u16,
     },
-    /// A control message (ND) the node builds from its state.
+    /// The control message in [`Pending::Control`].
+    Control {
+        seq: u32,
+    },
+}
+
+/// Work a verdict left for [`Node::emit`], too large to return with every verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    None,
+    /// A frame plan for a native input, with its Hop Limit change.
+    Frame {
+        plan: frame::FramePlan,
+        decrement: bool,
+    },
+    /// A decoded frame: everything but the payload, which is `input[payload_at..]`.
+    Decoded {
+        header: Header,
+        ip: iphc::Repr,
+        udp: Option<pasa_addrcodec::wire::nhc::UdpRepr>,
+        payload_at: u16,
+    },
+    /// A control message.
     Control(ControlMsg),
 }
 
@@ -120,6 +140,9 @@ pub enum EmitError {
     },
     /// The input is not the one the verdict was made for.
     Input,
+    /// The verdict is older than the node's last one that left work for `emit`: emit each
+    /// verdict before the next `receive`, `send` or `receive_external`.
+    Stale,
 }
 
 impl core::fmt::Display for EmitError {
@@ -129,6 +152,7 @@ impl core::fmt::Display for EmitError {
                 write!(f, "output buffer of {got} octets, {needed} needed")
             }
             Self::Input => f.write_str("emit called with another input than the verdict's"),
+            Self::Stale => f.write_str("emit called with a verdict older than the last one"),
         }
     }
 }
@@ -206,6 +230,11 @@ pub struct Node<S: Store, const N: usize = 8> {
     pub(crate) store: RecordStore<S>,
     pub(crate) drops: DropCounters,
     pub(crate) stats: Stats,
+    /// The IPHC context id of the PASA prefix.
+    prefix_ctx: u8,
+    /// Work the last verdict left for `emit`, and its sequence number.
+    pending: Pending,
+    pending_seq: u32,
 }
 
 /// Why [`Node::add_static_child`] refused.
@@ -266,7 +295,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// state from `store`: a router or host with a stored address re-registers it instead of
     /// joining again (SPEC.md §1.11, RELIABILITY.md F1), a registrar gets its children back.
     pub fn new(cfg: NodeConfig, store: S, now_ms: u64) -> Result<Self, NewError> {
-        cfg.validate().map_err(NewError::Config)?;
+        let prefix_ctx = cfg.validate().map_err(NewError::Config)?;
         let needed = Self::STATE_MAX_LEN.saturating_add(crate::store::OVERHEAD);
         if store.slot_len() < needed || Self::STATE_MAX_LEN > usize::from(u16::MAX) {
             return Err(NewError::StoreTooSmall {
@@ -290,6 +319,9 @@ impl<S: Store, const N: usize> Node<S, N> {
             store: RecordStore::new(store),
             drops: DropCounters::new(),
             stats: Stats::default(),
+            prefix_ctx,
+            pending: Pending::None,
+            pending_seq: 0,
         };
         node.load_state(now_ms)?;
         Ok(node)
@@ -367,7 +399,56 @@ impl<S: Store, const N: usize> Node<S, N> {
 
     pub(crate) fn send_control(&mut self, to: LinkDst, msg: ControlMsg) -> Verdict {
         let len = control::len(self, &msg);
-        Self::verdict(Action::Send(to), len, Plan::Control(msg))
+        let seq = self.park(Pending::Control(msg));
+        Self::verdict(Action::Send(to), len, Plan::Control { seq })
+    }
+
+    /// Leaves work for `emit`; returns the sequence number the plan carries.
+    fn park(&mut self, p: Pending) -> u32 {
+        self.pending_seq = self.pending_seq.wrapping_add(1);
+        self.pending = p;
+        self.pending_seq
+    }
+
+    /// Where the source of a routed frame sits. The common case (SAC=1 SAM=01 with the PASA
+    /// context: the 8-octet IID inline) is read straight from the frame.
+    #[inline(always)]
+    fn source_class(
+        &self,
+        f: &[u8],
+        at: usize,
+        ip: &iphc::Packet<&[u8]>,
+        layout: &iphc::Layout,
+        pasa_dst: Option<PasaAddr>,
+        rx: &Rx<'_>,
+    ) -> Result<Source, iphc::Error> {
+        let b1 = f.get(at.saturating_add(1)).copied().unwrap_or(0);
+        let sci = if b1 & 0x80 != 0 {
+            f.get(at.saturating_add(2)).copied().unwrap_or(0) >> 4
+        } else {
+            0
+        };
+        if b1 & 0x70 == 0x50 && sci == self.prefix_ctx {
+            let (o, _) = layout.src_range();
+            let o = at.saturating_add(o);
+            let iid = f
+                .get(o..o.saturating_add(8))
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_be_bytes);
+            return Ok(match PasaAddr::new(iid) {
+                Some(a) => Source::Pasa(a),
+                None => Source::Invalid,
+            });
+        }
+        let env = Env {
+            contexts: Some(&self.cfg.contexts),
+            pasa_dst,
+            link: LinkAddrs {
+                src: Some(rx.from.ll.as_bytes()),
+                dst: None,
+            },
+        };
+        iphc::source_at(ip, &env, layout).map(|s| self.classify(s))
     }
 
     fn classify(&self, src: Ipv6Addr) -> Source {
@@ -410,21 +491,13 @@ impl<S: Store, const N: usize> Node<S, N> {
             Ok(l) => l,
             Err(e) => return self.drop(ierr(e)),
         };
-        let env = Env {
-            contexts: Some(&self.cfg.contexts),
-            pasa_dst: h.pasa_dst,
-            link: LinkAddrs {
-                src: Some(rx.from.ll.as_bytes()),
-                dst: None,
-            },
-        };
-        let src = match iphc::source_at(&ip, &env, &layout) {
-            Ok(s) => s,
+        let class = match self.source_class(f, at, &ip, &layout, h.pasa_dst, rx) {
+            Ok(c) => c,
             Err(e) => return self.drop(ierr(e)),
         };
         let from_parent = own.parent == Some(rx.from);
         // Source validation: the tree makes it one comparison (RELIABILITY.md A6, B21, B43, B44).
-        let inside = match self.classify(src) {
+        match class {
             Source::Invalid => return self.drop(DropReason::SrcInvalid),
             Source::Pasa(s) if own.covers(s) => {
                 let ok = s != own.addr()
@@ -439,18 +512,15 @@ impl<S: Store, const N: usize> Node<S, N> {
                 if !ok {
                     return self.drop(DropReason::SrcInvalid);
                 }
-                true
             }
             _ => {
                 if !from_parent {
                     return self.drop(DropReason::SrcInvalid);
                 }
-                false
             }
-        };
-        let _ = inside;
+        }
         let Some(da) = h.pasa_dst else {
-            return self.upward(now_ms, rx, &h, own, from_parent, src);
+            return self.upward(now_ms, rx, &h, own, from_parent);
         };
         let next = match own.oa.decide(da) {
             Decision::Deliver => return self.deliver(rx),
@@ -459,7 +529,6 @@ impl<S: Store, const N: usize> Node<S, N> {
                     return self.error(
                         now_ms,
                         rx,
-                        src,
                         DropReason::HostNotDestination,
                         ErrorKind::DstUnreachable(3),
                     );
@@ -469,7 +538,6 @@ impl<S: Store, const N: usize> Node<S, N> {
                         return self.error(
                             now_ms,
                             rx,
-                            src,
                             DropReason::NoRoute,
                             ErrorKind::DstUnreachable(0),
                         );
@@ -484,7 +552,6 @@ impl<S: Store, const N: usize> Node<S, N> {
                         return self.error(
                             now_ms,
                             rx,
-                            src,
                             DropReason::NoSuchChild,
                             ErrorKind::DstUnreachable(3),
                         );
@@ -515,13 +582,7 @@ impl<S: Store, const N: usize> Node<S, N> {
             }
         };
         if hl <= 1 {
-            return self.error(
-                now_ms,
-                rx,
-                src,
-                DropReason::HopLimit,
-                ErrorKind::TimeExceeded(0),
-            );
+            return self.error(now_ms, rx, DropReason::HopLimit, ErrorKind::TimeExceeded(0));
         }
         let len = f.len().saturating_add(usize::from(insert));
         if len > usize::from(self.cfg.mtu) {
@@ -551,7 +612,6 @@ impl<S: Store, const N: usize> Node<S, N> {
         h: &Header,
         own: Own,
         from_parent: bool,
-        src: Ipv6Addr,
     ) -> Verdict {
         let Some(outer) = h.ip_in_ip else {
             return self.drop(DropReason::NoRoutingHeader);
@@ -561,13 +621,7 @@ impl<S: Store, const N: usize> Node<S, N> {
         }
         if let Some(parent) = own.parent {
             if outer.hop_limit <= 1 {
-                return self.error(
-                    now_ms,
-                    rx,
-                    src,
-                    DropReason::HopLimit,
-                    ErrorKind::TimeExceeded(0),
-                );
+                return self.error(now_ms, rx, DropReason::HopLimit, ErrorKind::TimeExceeded(0));
             }
             Stats::bump(&mut self.stats.forwarded);
             return Self::verdict(
@@ -605,26 +659,18 @@ impl<S: Store, const N: usize> Node<S, N> {
             return self.error(
                 now_ms,
                 rx,
-                src,
                 DropReason::DstScope,
                 ErrorKind::DstUnreachable(2),
             );
         }
         if d.ip.hop_limit <= 1 {
-            return self.error(
-                now_ms,
-                rx,
-                src,
-                DropReason::HopLimit,
-                ErrorKind::TimeExceeded(0),
-            );
+            return self.error(now_ms, rx, DropReason::HopLimit, ErrorKind::TimeExceeded(0));
         }
         if self.cfg.prefix.contains(dst) {
             let Ok(da) = PasaAddr::from_ipv6(dst, self.cfg.prefix) else {
                 return self.error(
                     now_ms,
                     rx,
-                    src,
                     DropReason::NoRoute,
                     ErrorKind::DstUnreachable(0),
                 );
@@ -639,7 +685,6 @@ impl<S: Store, const N: usize> Node<S, N> {
                 return self.error(
                     now_ms,
                     rx,
-                    src,
                     DropReason::NoSuchChild,
                     ErrorKind::DstUnreachable(3),
                 );
@@ -672,14 +717,26 @@ impl<S: Store, const N: usize> Node<S, N> {
         }
         let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
         Stats::bump(&mut self.stats.egressed);
+        let seq = self.park_decoded(&d, rx.frame.len());
         Self::verdict(
             Action::Egress,
             len,
             Plan::Decompress {
-                from: rx.from.ll,
+                seq,
                 decrement: true,
             },
         )
+    }
+
+    /// Parks a decoded frame of `frame_len` octets for `emit`.
+    fn park_decoded(&mut self, d: &frame::Decoded<'_>, frame_len: usize) -> u32 {
+        let payload_at = frame_len.saturating_sub(d.payload.len());
+        self.park(Pending::Decoded {
+            header: d.header,
+            ip: d.ip,
+            udp: d.udp,
+            payload_at: u16::try_from(payload_at).unwrap_or(u16::MAX),
+        })
     }
 
     fn deliver(&mut self, rx: &Rx<'_>) -> Verdict {
@@ -695,11 +752,12 @@ impl<S: Store, const N: usize> Node<S, N> {
             Ok(d) => {
                 let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
                 Stats::bump(&mut self.stats.delivered);
+                let seq = self.park_decoded(&d, rx.frame.len());
                 Self::verdict(
                     Action::Deliver,
                     len,
                     Plan::Decompress {
-                        from: rx.from.ll,
+                        seq,
                         decrement: false,
                     },
                 )
@@ -749,14 +807,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// Drops a frame for `reason` and, where RFC 4443 allows and the bucket has a token,
     /// answers with an ICMPv6 error to its source, sent back over the link it came in on:
     /// source validation has already placed the source on that side (SPEC.md §9.2 item 13).
-    fn error(
-        &mut self,
-        now_ms: u64,
-        rx: &Rx<'_>,
-        src: Ipv6Addr,
-        reason: DropReason,
-        kind: ErrorKind,
-    ) -> Verdict {
+    fn error(&mut self, now_ms: u64, rx: &Rx<'_>, reason: DropReason, kind: ErrorKind) -> Verdict {
         self.drops.count(reason);
         let quiet = Self::verdict(Action::Drop(reason), 0, Plan::None);
         let Some(own) = self.own else { return quiet };
@@ -772,7 +823,7 @@ impl<S: Store, const N: usize> Node<S, N> {
             return quiet;
         };
         let about = Self::about_error(d.ip.next_header, d.payload);
-        let dst = d.ip.dst;
+        let (src, dst) = (d.ip.src, d.ip.dst);
         if !self.may_send_error(now_ms, rx.multicast, dst, src, about) {
             return quiet;
         }
@@ -799,8 +850,6 @@ impl<S: Store, const N: usize> Node<S, N> {
             len,
             Plan::ErrorFrame {
                 kind,
-                src: own.ip,
-                dst: src,
                 from: rx.from.ll,
                 header: header as u16,
                 quote: quote as u16,
@@ -819,7 +868,9 @@ impl<S: Store, const N: usize> Node<S, N> {
     ) -> Verdict {
         self.drops.count(reason);
         let quiet = Self::verdict(Action::Drop(reason), 0, Plan::None);
-        let Some(own) = self.own else { return quiet };
+        if self.own.is_none() {
+            return quiet;
+        }
         let payload = ipv6.get(frame::IPV6_HEADER_LEN..).unwrap_or(&[]);
         let about = Self::about_error(n.ip.next_header, payload);
         if !self.may_send_error(now_ms, false, n.ip.dst, n.ip.src, about) {
@@ -838,8 +889,6 @@ impl<S: Store, const N: usize> Node<S, N> {
             len,
             Plan::ErrorNative {
                 kind,
-                src: own.ip,
-                dst: n.ip.src,
                 quote: quote as u16,
             },
         )
@@ -900,18 +949,22 @@ impl<S: Store, const N: usize> Node<S, N> {
                 }
             }
         };
-        let flen =
-            match frame::compressed_len(&n.ip, n.udp, n.body, &self.codec(), &self.compress_opts())
-            {
-                Ok(l) if l <= usize::from(self.cfg.mtu) => l,
-                _ => return self.drop(DropReason::TxEncode),
-            };
+        let plan = match frame::plan_parts(
+            &n.ip,
+            n.udp,
+            n.body.len(),
+            &self.codec(),
+            &self.compress_opts(),
+        ) {
+            Ok(p) if p.total <= usize::from(self.cfg.mtu) => p,
+            _ => return self.drop(DropReason::TxEncode),
+        };
         Stats::bump(&mut self.stats.originated);
-        Self::verdict(
-            Action::Forward(next),
-            flen,
-            Plan::Compress { decrement: false },
-        )
+        let seq = self.park(Pending::Frame {
+            plan,
+            decrement: false,
+        });
+        Self::verdict(Action::Forward(next), plan.total, Plan::Compress { seq })
     }
 
     /// Root only: handles a native IPv6 packet from outside the domain (SPEC.md §1.6). Nothing
@@ -989,18 +1042,23 @@ impl<S: Store, const N: usize> Node<S, N> {
             hop_limit: n.ip.hop_limit.wrapping_sub(1),
             ..n.ip
         };
-        let flen =
-            match frame::compressed_len(&ip, n.udp, n.body, &self.codec(), &self.compress_opts()) {
-                Ok(l) if l <= usize::from(self.cfg.mtu) => l,
-                _ => return self.drop(DropReason::TxEncode),
-            };
+        let plan = match frame::plan_parts(
+            &ip,
+            n.udp,
+            n.body.len(),
+            &self.codec(),
+            &self.compress_opts(),
+        ) {
+            Ok(p) if p.total <= usize::from(self.cfg.mtu) => p,
+            _ => return self.drop(DropReason::TxEncode),
+        };
         Stats::bump(&mut self.stats.ingressed);
         Stats::bump(&mut self.stats.forwarded);
-        Self::verdict(
-            Action::Forward(next),
-            flen,
-            Plan::Compress { decrement: true },
-        )
+        let seq = self.park(Pending::Frame {
+            plan,
+            decrement: true,
+        });
+        Self::verdict(Action::Forward(next), plan.total, Plan::Compress { seq })
     }
 
     /// Writes the output of `v` into `out[..v.len]`, reading `input`: the frame given to
@@ -1040,17 +1098,25 @@ impl<S: Store, const N: usize> Node<S, N> {
                 *ohead.get_mut(iphc).ok_or(EmitError::Input)? &= !0x03;
                 Ok(v.len)
             }
-            Plan::Decompress { from, decrement } => {
-                let cfg = self.codec();
-                let d = frame::decode(
-                    input,
-                    &cfg,
-                    LinkAddrs {
-                        src: Some(from.as_bytes()),
-                        dst: None,
-                    },
-                )
-                .map_err(|_| EmitError::Input)?;
+            Plan::Decompress { seq, decrement } => {
+                let Pending::Decoded {
+                    header,
+                    ip,
+                    udp,
+                    payload_at,
+                } = self.pending_for(seq)?
+                else {
+                    return Err(EmitError::Stale);
+                };
+                let d = frame::Decoded {
+                    header,
+                    ip,
+                    hop_limit_at: None,
+                    udp,
+                    payload: input
+                        .get(usize::from(payload_at)..)
+                        .ok_or(EmitError::Input)?,
+                };
                 let n = frame::write_ipv6(&d, out).map_err(|_| EmitError::Input)?;
                 if decrement && let Some(h) = out.get_mut(7) {
                     *h = h.saturating_sub(1);
@@ -1075,7 +1141,10 @@ impl<S: Store, const N: usize> Node<S, N> {
                 frame::compress_parts(&ip, d.udp, d.payload, &cfg, &self.compress_opts(), out)
                     .map_err(|_| EmitError::Input)
             }
-            Plan::Compress { decrement } => {
+            Plan::Compress { seq } => {
+                let Pending::Frame { plan, decrement } = self.pending_for(seq)? else {
+                    return Err(EmitError::Stale);
+                };
                 let n = frame::parse_native(input).map_err(|_| EmitError::Input)?;
                 let ip = iphc::Repr {
                     hop_limit: if decrement {
@@ -1085,15 +1154,8 @@ impl<S: Store, const N: usize> Node<S, N> {
                     },
                     ..n.ip
                 };
-                frame::compress_parts(
-                    &ip,
-                    n.udp,
-                    n.body,
-                    &self.codec(),
-                    &self.compress_opts(),
-                    out,
-                )
-                .map_err(|_| EmitError::Input)
+                frame::emit_parts(&plan, &ip, n.udp, n.body, &self.codec(), out)
+                    .map_err(|_| EmitError::Input)
             }
             Plan::Copy => {
                 let src = input.get(..out.len()).ok_or(EmitError::Input)?;
@@ -1102,8 +1164,6 @@ impl<S: Store, const N: usize> Node<S, N> {
             }
             Plan::ErrorFrame {
                 kind,
-                src,
-                dst,
                 from,
                 header,
                 quote,
@@ -1118,6 +1178,7 @@ impl<S: Store, const N: usize> Node<S, N> {
                     },
                 )
                 .map_err(|_| EmitError::Input)?;
+                let (src, dst) = (self.own.ok_or(EmitError::Stale)?.ip, d.ip.src);
                 let (hbuf, msg) = out.split_at_mut(usize::from(header));
                 let ip = error_ip(src, dst);
                 frame::compress_parts(&ip, None, &[], &cfg, &self.compress_opts(), hbuf)
@@ -1133,12 +1194,12 @@ impl<S: Store, const N: usize> Node<S, N> {
                 fill_checksum(&src, &dst, msg);
                 Ok(v.len)
             }
-            Plan::ErrorNative {
-                kind,
-                src,
-                dst,
-                quote,
-            } => {
+            Plan::ErrorNative { kind, quote } => {
+                let src = self.own.ok_or(EmitError::Stale)?.ip;
+                let dst = frame::parse_native(input)
+                    .map_err(|_| EmitError::Input)?
+                    .ip
+                    .src;
                 let quoted = input.get(..usize::from(quote)).ok_or(EmitError::Input)?;
                 let (hdr, msg) = out.split_at_mut(frame::IPV6_HEADER_LEN.min(out.len()));
                 write_ipv6_header(hdr, &src, &dst, msg.len());
@@ -1147,7 +1208,21 @@ impl<S: Store, const N: usize> Node<S, N> {
                     .map_err(|_| EmitError::Input)?;
                 Ok(v.len)
             }
-            Plan::Control(m) => control::emit(self, &m, out).map_err(|_| EmitError::Input),
+            Plan::Control { seq } => {
+                let Pending::Control(m) = self.pending_for(seq)? else {
+                    return Err(EmitError::Stale);
+                };
+                control::emit(self, &m, out).map_err(|_| EmitError::Input)
+            }
+        }
+    }
+
+    /// The parked work of the verdict numbered `seq`.
+    fn pending_for(&self, seq: u32) -> Result<Pending, EmitError> {
+        if seq == self.pending_seq {
+            Ok(self.pending)
+        } else {
+            Err(EmitError::Stale)
         }
     }
 

@@ -34,6 +34,18 @@ fn nb(i: usize) -> Neighbor {
 /// A page-0 ND frame from neighbour `from` to node `to` (link-local addresses, Hop Limit
 /// `hl`), carrying `kind` with `options`.
 fn nd_frame(from: usize, to: usize, hl: u8, kind: NdKind, options: &[u8]) -> Vec<u8> {
+    nd_frame_with(from, to, hl, kind, options, true)
+}
+
+/// [`nd_frame`], with the destination address inline when `elide_dst` is false.
+fn nd_frame_with(
+    from: usize,
+    to: usize,
+    hl: u8,
+    kind: NdKind,
+    options: &[u8],
+    elide_dst: bool,
+) -> Vec<u8> {
     let (src, dst) = (link_local(&mac(from)), link_local(&mac(to)));
     let nd = NdRepr { kind, options };
     let mut msg = vec![0u8; nd.buffer_len()];
@@ -48,7 +60,7 @@ fn nd_frame(from: usize, to: usize, hl: u8, kind: NdKind, options: &[u8]) -> Vec
     let opts = CompressOptions {
         link: LinkAddrs {
             src: Some(ms.as_bytes()),
-            dst: Some(md.as_bytes()),
+            dst: elide_dst.then_some(md.as_bytes()),
         },
         ..CompressOptions::new(Prefix64::DOC)
     };
@@ -776,7 +788,7 @@ fn nd_for_someone_else_or_with_a_foreign_sllao_is_discarded() {
     );
     // An NS addressed to another node's link-local address.
     let opts = ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host);
-    let f = nd_frame(1, 5, 255, ns(link_local(&mac(1))), &opts);
+    let f = nd_frame_with(1, 5, 255, ns(link_local(&mac(1))), &opts, false);
     let v = r.receive(
         0,
         &Rx {

@@ -241,6 +241,11 @@ impl Layout {
         }
     }
 
+    /// Offset and length of the inline source address octets.
+    pub const fn src_range(&self) -> (usize, usize) {
+        (self.src as usize, self.src_len as usize)
+    }
+
     /// Offset where an inline Hop Limit octet goes when a compressed one (HLIM=01/10/11) is
     /// re-encoded inline: just before the source address (RFC 6282 §3.1.1 field order).
     pub const fn hop_limit_insert_offset(&self) -> usize {
@@ -1015,23 +1020,30 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> B
     // Two filters keep the search short without changing its result: stateless modes only
     // ever rebuild fe80::/64 addresses, and a context can only rebuild addresses whose first
     // bits it covers (its `apply` leaves them unchanged).
-    let link_local = bits & (u128::MAX << 64) == LINK_LOCAL;
-    for (mode, len) in [(3u8, 0usize), (2, 2), (1, 8)] {
-        let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
-        if link_local && unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
-            best.offer(AddrMode {
-                ctx: None,
-                mode,
-                len,
-            });
+    const MODES: [(u8, usize); 3] = [(3, 0), (2, 2), (1, 8)];
+    if bits & (u128::MAX << 64) == LINK_LOCAL {
+        for (mode, len) in MODES {
+            let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
+            if unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
+                best.offer(AddrMode {
+                    ctx: None,
+                    mode,
+                    len,
+                });
+            }
         }
-        if mode == 3 && role == Role::Destination {
+    }
+    // For one mode, contexts are tried in id order either way, so the tie-breaking of the
+    // search (the first of equal length wins) is unchanged by trying each context once.
+    for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
+        if c.apply(bits) != bits {
             continue;
         }
-        for (id, c) in env.contexts.iter().flat_map(|c| c.iter()) {
-            if c.apply(bits) != bits {
+        for (mode, len) in MODES {
+            if mode == 3 && role == Role::Destination {
                 continue;
             }
+            let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
             if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(bits) {
                 best.offer(AddrMode {
                     ctx: Some(id),
