@@ -530,7 +530,12 @@ pub fn write_ipv6_prefix(d: &Decoded<'_>, out: &mut [u8]) -> usize {
     w.put(&d.ip.src.octets());
     w.put(&d.ip.dst.octets());
     if let Some(u) = d.udp {
-        w.put(&u.to_header(d.payload.len(), d.udp_checksum().unwrap_or(0)));
+        // Computed only when it was elided (C=1); a carried checksum is copied.
+        let computed = match u.checksum {
+            Some(c) => c,
+            None => d.udp_checksum().unwrap_or(0),
+        };
+        w.put(&u.to_header(d.payload.len(), computed));
     }
     let head_len = w.at;
     let n = head_len.saturating_add(d.payload.len()).min(out.len());

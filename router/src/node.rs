@@ -76,7 +76,7 @@ enum Plan {
         insert: bool,
         iphc: u16,
     },
-    /// Rebuild the native packet decoded in [`Pending::Decoded`]; `decrement` lowers its Hop
+    /// Rebuild the native packet decoded in [`Pending`]; `decrement` lowers its Hop
     /// Limit by one (the root forwarding out of the domain).
     Decompress {
         seq: u32,
@@ -86,7 +86,7 @@ enum Plan {
     Reroute {
         from: LinkAddr,
     },
-    /// Compress the native input as planned in [`Pending::Frame`].
+    /// Compress the native input as planned in [`Pending`].
     Compress {
         seq: u32,
     },
@@ -104,30 +104,53 @@ enum Plan {
         kind: ErrorKind,
         quote: u16,
     },
-    /// The control message in [`Pending::Control`].
+    /// The control message in [`Pending`].
     Control {
         seq: u32,
     },
 }
 
-/// Work a verdict left for [`Node::emit`], too large to return with every verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    None,
-    /// A frame plan for a native input, with its Hop Limit change.
-    Frame {
-        plan: frame::FramePlan,
-        decrement: bool,
-    },
+/// Work a verdict left for [`Node::emit`], too large to return with every verdict. One field
+/// per kind (not an enum), so each is written once, in place: copying a freshly built plan
+/// through enum temporaries cost store-forwarding stalls on the border path.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    /// Sequence number of the verdict that parked work last, and which kind.
+    seq: u32,
+    kind: PendingKind,
+    /// A frame plan for a native input.
+    frame: Option<frame::FramePlan>,
     /// A decoded frame: everything but the payload, which is `input[payload_at..]`.
-    Decoded {
-        header: Header,
-        ip: iphc::Repr,
-        udp: Option<pasa_addrcodec::wire::nhc::UdpRepr>,
-        payload_at: u16,
-    },
+    header: Option<Header>,
+    ip: Option<iphc::Repr>,
+    udp: Option<pasa_addrcodec::wire::nhc::UdpRepr>,
+    payload_at: u16,
+    /// For a native input, the body's length (octets after it are link padding).
+    body_len: u16,
     /// A control message.
-    Control(ControlMsg),
+    control: Option<ControlMsg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PendingKind {
+    None,
+    Frame,
+    Decoded,
+    Control,
+}
+
+impl Pending {
+    const EMPTY: Pending = Pending {
+        seq: 0,
+        kind: PendingKind::None,
+        frame: None,
+        header: None,
+        ip: None,
+        udp: None,
+        payload_at: 0,
+        body_len: 0,
+        control: None,
+    };
 }
 
 /// What [`Node::emit`] can refuse: misuse by the caller, never a property of the input.
@@ -235,9 +258,8 @@ pub struct Node<S: Store, const N: usize = 8> {
     pub(crate) stats: Stats,
     /// The IPHC context id of the PASA prefix.
     prefix_ctx: u8,
-    /// Work the last verdict left for `emit`, and its sequence number.
+    /// Work the last verdict left for `emit`.
     pending: Pending,
-    pending_seq: u32,
 }
 
 /// Why [`Node::add_static_child`] refused.
@@ -323,8 +345,7 @@ impl<S: Store, const N: usize> Node<S, N> {
             drops: DropCounters::new(),
             stats: Stats::default(),
             prefix_ctx,
-            pending: Pending::None,
-            pending_seq: 0,
+            pending: Pending::EMPTY,
         };
         node.load_state(now_ms)?;
         Ok(node)
@@ -402,15 +423,16 @@ impl<S: Store, const N: usize> Node<S, N> {
 
     pub(crate) fn send_control(&mut self, to: LinkDst, msg: ControlMsg) -> Verdict {
         let len = control::len(self, &msg);
-        let seq = self.park(Pending::Control(msg));
+        self.pending.control = Some(msg);
+        let seq = self.park(PendingKind::Control);
         Self::verdict(Action::Send(to), len, Plan::Control { seq })
     }
 
     /// Leaves work for `emit`; returns the sequence number the plan carries.
-    fn park(&mut self, p: Pending) -> u32 {
-        self.pending_seq = self.pending_seq.wrapping_add(1);
-        self.pending = p;
-        self.pending_seq
+    fn park(&mut self, kind: PendingKind) -> u32 {
+        self.pending.seq = self.pending.seq.wrapping_add(1);
+        self.pending.kind = kind;
+        self.pending.seq
     }
 
     /// Where the source of a routed frame sits. The common case (SAC=1 SAM=01 with the PASA
@@ -813,15 +835,27 @@ impl<S: Store, const N: usize> Node<S, N> {
         )
     }
 
+    /// Parks the header fields (as they go out) and the body position of a native packet.
+    fn park_native(&mut self, ip: iphc::Repr, n: &frame::Native<'_>) {
+        self.pending.ip = Some(ip);
+        self.pending.udp = n.udp;
+        let udp = if n.udp.is_some() {
+            pasa_addrcodec::wire::nhc::UDP_HEADER_LEN
+        } else {
+            0
+        };
+        self.pending.payload_at = frame::IPV6_HEADER_LEN.saturating_add(udp) as u16;
+        self.pending.body_len = u16::try_from(n.body.len()).unwrap_or(u16::MAX);
+    }
+
     /// Parks a decoded frame of `frame_len` octets for `emit`.
     fn park_decoded(&mut self, d: &frame::Decoded<'_>, frame_len: usize) -> u32 {
         let payload_at = frame_len.saturating_sub(d.payload.len());
-        self.park(Pending::Decoded {
-            header: d.header,
-            ip: d.ip,
-            udp: d.udp,
-            payload_at: u16::try_from(payload_at).unwrap_or(u16::MAX),
-        })
+        self.pending.header = Some(d.header);
+        self.pending.ip = Some(d.ip);
+        self.pending.udp = d.udp;
+        self.pending.payload_at = u16::try_from(payload_at).unwrap_or(u16::MAX);
+        self.park(PendingKind::Decoded)
     }
 
     fn deliver(&mut self, rx: &Rx<'_>) -> Verdict {
@@ -1034,22 +1068,23 @@ impl<S: Store, const N: usize> Node<S, N> {
                 }
             }
         };
-        let plan = match frame::plan_parts(
+        let total = match frame::plan_parts(
             &n.ip,
             n.udp,
             n.body.len(),
             &self.codec(),
             &self.compress_opts(),
         ) {
-            Ok(p) if p.total <= usize::from(self.cfg.mtu) => p,
+            Ok(p) if p.total <= usize::from(self.cfg.mtu) => {
+                self.pending.frame = Some(p);
+                p.total
+            }
             _ => return self.drop(DropReason::TxEncode),
         };
         Stats::bump(&mut self.stats.originated);
-        let seq = self.park(Pending::Frame {
-            plan,
-            decrement: false,
-        });
-        Self::verdict(Action::Forward(next), plan.total, Plan::Compress { seq })
+        self.park_native(n.ip, &n);
+        let seq = self.park(PendingKind::Frame);
+        Self::verdict(Action::Forward(next), total, Plan::Compress { seq })
     }
 
     /// Root only: handles a native IPv6 packet from outside the domain (SPEC.md §1.6). Nothing
@@ -1127,23 +1162,24 @@ impl<S: Store, const N: usize> Node<S, N> {
             hop_limit: n.ip.hop_limit.wrapping_sub(1),
             ..n.ip
         };
-        let plan = match frame::plan_parts(
+        let total = match frame::plan_parts(
             &ip,
             n.udp,
             n.body.len(),
             &self.codec(),
             &self.compress_opts(),
         ) {
-            Ok(p) if p.total <= usize::from(self.cfg.mtu) => p,
+            Ok(p) if p.total <= usize::from(self.cfg.mtu) => {
+                self.pending.frame = Some(p);
+                p.total
+            }
             _ => return self.drop(DropReason::TxEncode),
         };
         Stats::bump(&mut self.stats.ingressed);
         Stats::bump(&mut self.stats.forwarded);
-        let seq = self.park(Pending::Frame {
-            plan,
-            decrement: true,
-        });
-        Self::verdict(Action::Forward(next), plan.total, Plan::Compress { seq })
+        self.park_native(ip, &n);
+        let seq = self.park(PendingKind::Frame);
+        Self::verdict(Action::Forward(next), total, Plan::Compress { seq })
     }
 
     /// Writes the output of `v` into `out[..v.len]`, reading `input`: the frame given to
@@ -1184,12 +1220,9 @@ impl<S: Store, const N: usize> Node<S, N> {
                 Ok(v.len)
             }
             Plan::Decompress { seq, decrement } => {
-                let Pending::Decoded {
-                    header,
-                    ip,
-                    udp,
-                    payload_at,
-                } = self.pending_for(seq)?
+                let p = self.pending_for(seq, PendingKind::Decoded)?;
+                let (Some(header), Some(ip), udp, payload_at) =
+                    (p.header, p.ip, p.udp, p.payload_at)
                 else {
                     return Err(EmitError::Stale);
                 };
@@ -1227,19 +1260,17 @@ impl<S: Store, const N: usize> Node<S, N> {
                     .map_err(|_| EmitError::Input)
             }
             Plan::Compress { seq } => {
-                let Pending::Frame { plan, decrement } = self.pending_for(seq)? else {
+                // The header fields were parsed (and the hop limit lowered) when deciding; the
+                // body is the input from `payload_at` (its length was checked then too).
+                let p = self.pending_for(seq, PendingKind::Frame)?;
+                let (Some(plan), Some(ip)) = (p.frame.as_ref(), p.ip.as_ref()) else {
                     return Err(EmitError::Stale);
                 };
-                let n = frame::parse_native(input).map_err(|_| EmitError::Input)?;
-                let ip = iphc::Repr {
-                    hop_limit: if decrement {
-                        n.ip.hop_limit.saturating_sub(1)
-                    } else {
-                        n.ip.hop_limit
-                    },
-                    ..n.ip
-                };
-                frame::emit_parts(&plan, &ip, n.udp, n.body, &self.codec(), out)
+                let at = usize::from(p.payload_at);
+                let body = input
+                    .get(at..at.saturating_add(usize::from(p.body_len)))
+                    .ok_or(EmitError::Input)?;
+                frame::emit_parts(plan, ip, p.udp, body, &self.codec(), out)
                     .map_err(|_| EmitError::Input)
             }
             Plan::Copy => {
@@ -1294,7 +1325,7 @@ impl<S: Store, const N: usize> Node<S, N> {
                 Ok(v.len)
             }
             Plan::Control { seq } => {
-                let Pending::Control(m) = self.pending_for(seq)? else {
+                let Some(m) = self.pending_for(seq, PendingKind::Control)?.control else {
                     return Err(EmitError::Stale);
                 };
                 control::emit(self, &m, out).map_err(|_| EmitError::Input)
@@ -1303,9 +1334,9 @@ impl<S: Store, const N: usize> Node<S, N> {
     }
 
     /// The parked work of the verdict numbered `seq`.
-    fn pending_for(&self, seq: u32) -> Result<Pending, EmitError> {
-        if seq == self.pending_seq {
-            Ok(self.pending)
+    fn pending_for(&self, seq: u32, kind: PendingKind) -> Result<&Pending, EmitError> {
+        if seq == self.pending.seq && kind == self.pending.kind {
+            Ok(&self.pending)
         } else {
             Err(EmitError::Stale)
         }

@@ -150,18 +150,26 @@ impl Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Contexts {
     slots: [Option<Context>; 16],
+    /// Bit `i` set when slot `i` holds a context: the search for an encoding visits only
+    /// these (most nodes have one or two contexts, and a slot is 48 octets).
+    used: u16,
 }
 
 impl Contexts {
     /// No contexts.
     pub const fn new() -> Self {
-        Self { slots: [None; 16] }
+        Self {
+            slots: [None; 16],
+            used: 0,
+        }
     }
 
     /// Sets context `id` (only the low 4 bits of `id` are used).
     pub fn set(&mut self, id: u8, ctx: Context) {
-        if let Some(s) = self.slots.get_mut(usize::from(id & 0x0F)) {
+        let id = id & 0x0F;
+        if let Some(s) = self.slots.get_mut(usize::from(id)) {
             *s = Some(ctx);
+            self.used |= 1u16 << id;
         }
     }
 
@@ -178,9 +186,18 @@ impl Contexts {
 
     /// The configured contexts with their ids, lowest id first.
     pub fn iter(&self) -> impl Iterator<Item = (u8, &Context)> {
-        (0u8..)
-            .zip(self.slots.iter())
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+        let mut left = self.used;
+        core::iter::from_fn(move || {
+            while left != 0 {
+                // trailing_zeros of a non-zero u16 is 0..=15.
+                let i = left.trailing_zeros() as u8;
+                left &= left.wrapping_sub(1);
+                if let Some(Some(c)) = self.slots.get(usize::from(i)) {
+                    return Some((i, c));
+                }
+            }
+            None
+        })
     }
 }
 
@@ -701,7 +718,7 @@ impl Repr {
         // other than 0 is used.
         let cost = |s: &AddrMode, d: &AddrMode| {
             let cid = s.ctx.unwrap_or(0) != 0 || d.ctx.unwrap_or(0) != 0;
-            s.len.saturating_add(d.len).saturating_add(usize::from(cid))
+            s.len.saturating_add(d.len).saturating_add(u8::from(cid))
         };
         let mut best = (src.zero, dst.zero);
         for cand in [(src.zero, dst.any), (src.any, dst.zero), (src.any, dst.any)] {
@@ -732,8 +749,8 @@ impl Repr {
             [4, 3, 1, 0].get(usize::from(tf)).copied().unwrap_or(0),
             usize::from(!self.nhc),
             usize::from(hlim == 0),
-            s.len,
-            d.len,
+            usize::from(s.len),
+            usize::from(d.len),
         ]
         .iter()
         .fold(0usize, |a, b| a.saturating_add(*b));
@@ -804,12 +821,18 @@ impl Repr {
             w.put(&[self.hop_limit]);
         }
         let s = self.src.octets();
-        w.put(s.get(16usize.saturating_sub(plan.src.len)..).unwrap_or(&[]));
+        w.put(
+            s.get(16usize.saturating_sub(usize::from(plan.src.len))..)
+                .unwrap_or(&[]),
+        );
         let d = self.dst.octets();
         if plan.multicast {
             w.put(&multicast_inline(&d, plan.dst.ctx.is_some(), plan.dst.mode));
         } else {
-            w.put(d.get(16usize.saturating_sub(plan.dst.len)..).unwrap_or(&[]));
+            w.put(
+                d.get(16usize.saturating_sub(usize::from(plan.dst.len))..)
+                    .unwrap_or(&[]),
+            );
         }
         Ok(plan.len)
     }
@@ -944,8 +967,8 @@ pub struct AddrMode {
     pub ctx: Option<u8>,
     /// SAM/DAM value.
     pub mode: u8,
-    /// Inline octets.
-    pub len: usize,
+    /// Inline octets (at most 16; a byte keeps the plan small, see [`Plan`]).
+    pub len: u8,
 }
 
 /// The encoding [`Repr::plan`] chose.
@@ -1020,10 +1043,12 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> B
     // Two filters keep the search short without changing its result: stateless modes only
     // ever rebuild fe80::/64 addresses, and a context can only rebuild addresses whose first
     // bits it covers (its `apply` leaves them unchanged).
-    const MODES: [(u8, usize); 3] = [(3, 0), (2, 2), (1, 8)];
+    const MODES: [(u8, u8); 3] = [(3, 0), (2, 2), (1, 8)];
     if bits & (u128::MAX << 64) == LINK_LOCAL {
         for (mode, len) in MODES {
-            let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
+            let inline = o
+                .get(16usize.wrapping_sub(usize::from(len))..)
+                .unwrap_or(&[]);
             if unicast(false, mode, None, inline, ll, "").ok() == Some(bits) {
                 best.offer(AddrMode {
                     ctx: None,
@@ -1043,7 +1068,9 @@ fn best_unicast(a: &Ipv6Addr, env: &Env<'_>, ll: Option<&[u8]>, role: Role) -> B
             if mode == 3 && role == Role::Destination {
                 continue;
             }
-            let inline = o.get(16usize.wrapping_sub(len)..).unwrap_or(&[]);
+            let inline = o
+                .get(16usize.wrapping_sub(usize::from(len))..)
+                .unwrap_or(&[]);
             if unicast(true, mode, Some(c), inline, ll, "").ok() == Some(bits) {
                 best.offer(AddrMode {
                     ctx: Some(id),
@@ -1063,7 +1090,7 @@ fn best_multicast(a: &Ipv6Addr, env: &Env<'_>) -> Best {
         mode: 0,
         len: 16,
     });
-    for (mode, len) in [(3u8, 1usize), (2, 4), (1, 6)] {
+    for (mode, len) in [(3u8, 1u8), (2, 4), (1, 6)] {
         let inline = multicast_inline(&o, false, mode);
         if multicast(false, mode, &inline, || Err(Error::NoPasaContext)).ok() == Some(o) {
             best.offer(AddrMode {
