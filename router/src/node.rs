@@ -509,7 +509,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     #[inline(always)]
     fn fast_forward(&self, now_ms: u64, rx: &Rx<'_>) -> Option<Verdict> {
         const TF_LEN: [usize; 4] = [4, 3, 1, 0];
-        let own = self.own?;
+        let own = self.own.as_ref()?;
         if self.prefix_ctx != 0 || self.cfg.role == NodeRole::Host {
             return None;
         }
@@ -1184,7 +1184,27 @@ impl<S: Store, const N: usize> Node<S, N> {
 
     /// Writes the output of `v` into `out[..v.len]`, reading `input`: the frame given to
     /// [`Node::receive`], or the packet given to [`Node::send`] or [`Node::receive_external`].
+    #[inline]
     pub fn emit(&self, v: &Verdict, input: &[u8], out: &mut [u8]) -> Result<usize, EmitError> {
+        // The forwarding case inline: one copy and one octet.
+        if let Plan::Rewrite {
+            at,
+            hl,
+            insert: false,
+            ..
+        } = v.plan
+            && let (Some(o), true) = (out.get_mut(..v.len), input.len() == v.len)
+        {
+            o.copy_from_slice(input);
+            if let Some(b) = o.get_mut(usize::from(at)) {
+                *b = hl;
+                return Ok(v.len);
+            }
+        }
+        self.emit_general(v, input, out)
+    }
+
+    fn emit_general(&self, v: &Verdict, input: &[u8], out: &mut [u8]) -> Result<usize, EmitError> {
         let got = out.len();
         let out = out
             .get_mut(..v.len)
