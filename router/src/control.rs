@@ -242,17 +242,12 @@ fn opts_for<'a>(
     }
 }
 
-/// Length of the frame of `m`.
-pub(crate) fn len<S: Store, const N: usize>(node: &Node<S, N>, m: &ControlMsg) -> usize {
-    let mut buf = [0u8; MESSAGE_MAX];
-    let (ip, peer, n) = build(node, m, &mut buf);
-    let own = node.cfg.link_addr;
-    let opts = opts_for(own.as_bytes(), peer.as_ref(), node.cfg.prefix);
-    frame::compressed_len(&ip, None, buf.get(..n).unwrap_or(&[]), &node.codec(), &opts).unwrap_or(0)
-}
+/// Largest control frame this node writes: the largest ND message plus the largest IPHC
+/// header. [`crate::Node::poll_transmit`] needs a buffer of at least this size.
+pub const CONTROL_FRAME_MAX: usize = MESSAGE_MAX + 41;
 
-/// Writes the frame of `m` into `out` (of exactly [`len`] octets).
-pub(crate) fn emit<S: Store, const N: usize>(
+/// Builds the frame of `m` once and writes it into `out`; returns its length.
+pub(crate) fn write<S: Store, const N: usize>(
     node: &Node<S, N>,
     m: &ControlMsg,
     out: &mut [u8],

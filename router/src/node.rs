@@ -127,8 +127,8 @@ struct Pending {
     payload_at: u16,
     /// For a native input, the body's length (octets after it are link padding).
     body_len: u16,
-    /// A control message.
-    control: Option<ControlMsg>,
+    /// A control frame, written when decided (ND answers are built once).
+    control: [u8; control::CONTROL_FRAME_MAX],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +149,7 @@ impl Pending {
         udp: None,
         payload_at: 0,
         body_len: 0,
-        control: None,
+        control: [0; control::CONTROL_FRAME_MAX],
     };
 }
 
@@ -422,8 +422,11 @@ impl<S: Store, const N: usize> Node<S, N> {
     }
 
     pub(crate) fn send_control(&mut self, to: LinkDst, msg: ControlMsg) -> Verdict {
-        let len = control::len(self, &msg);
-        self.pending.control = Some(msg);
+        let mut buf = [0u8; control::CONTROL_FRAME_MAX];
+        let Ok(len) = control::write(self, &msg, &mut buf) else {
+            return self.drop(DropReason::TxEncode);
+        };
+        self.pending.control = buf;
         let seq = self.park(PendingKind::Control);
         Self::verdict(Action::Send(to), len, Plan::Control { seq })
     }
@@ -1345,10 +1348,10 @@ impl<S: Store, const N: usize> Node<S, N> {
                 Ok(v.len)
             }
             Plan::Control { seq } => {
-                let Some(m) = self.pending_for(seq, PendingKind::Control)?.control else {
-                    return Err(EmitError::Stale);
-                };
-                control::emit(self, &m, out).map_err(|_| EmitError::Input)
+                let p = self.pending_for(seq, PendingKind::Control)?;
+                let frame = p.control.get(..out.len()).ok_or(EmitError::Stale)?;
+                out.copy_from_slice(frame);
+                Ok(out.len())
             }
         }
     }
@@ -1386,13 +1389,11 @@ impl<S: Store, const N: usize> Node<S, N> {
         self.join_timeout(now_ms);
     }
 
-    /// Writes the next message the joiner has due at `now_ms` into `out`, if any. Call until
-    /// it returns `None`.
+    /// Writes the next message the joiner has due at `now_ms` into `out` (at least
+    /// [`control::CONTROL_FRAME_MAX`] octets), if any. Call until it returns `None`.
     pub fn poll_transmit(&mut self, now_ms: u64, out: &mut [u8]) -> Option<Transmit> {
         let (to, msg) = self.join_due(now_ms)?;
-        let len = control::len(self, &msg);
-        let buf = out.get_mut(..len)?;
-        let n = control::emit(self, &msg, buf).ok()?;
+        let n = control::write(self, &msg, out).ok()?;
         Stats::bump(&mut self.stats.join_tx);
         Some(Transmit { to, len: n })
     }
