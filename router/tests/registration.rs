@@ -892,3 +892,141 @@ fn expiry_is_persisted_so_a_reboot_does_not_revive_dead_children() {
     ));
     assert_eq!(r.children().next_hop(key, now + 1), None);
 }
+
+/// An ND frame with an arbitrary IPv6 source, addresses inline.
+fn nd_frame_src(src: Ipv6Addr, to: usize, kind: NdKind, options: &[u8]) -> Vec<u8> {
+    let dst = link_local(&mac(to));
+    let nd = NdRepr { kind, options };
+    let mut msg = vec![0u8; nd.buffer_len()];
+    nd.emit(&src, &dst, &mut msg).unwrap();
+    let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, 255];
+    pkt.extend_from_slice(&src.octets());
+    pkt.extend_from_slice(&dst.octets());
+    pkt.extend_from_slice(&msg);
+    let c = contexts();
+    let mut out = vec![0u8; pkt.len() + 16];
+    let n = frame::compress(
+        &pkt,
+        &CodecConfig::new(&c),
+        &CompressOptions::new(Prefix64::DOC),
+        &mut out,
+    )
+    .unwrap();
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn nd_from_non_link_local_or_unspecified_sources_is_discarded() {
+    // B59: an RA from a global address, to a soliciting joiner.
+    let mut j = TestNode::new(config(1, NodeRole::Host), Store::new(), 0).unwrap();
+    let mut o = vec![0u8; 64];
+    let mut at = LlaoRepr {
+        kind: LlaoKind::Source,
+        addr: mac(0),
+    }
+    .emit_slice(&mut o)
+    .unwrap();
+    at += CioRepr::for_role(Role::Root)
+        .with_m(nd::DEFAULT_M_MASK)
+        .emit_slice(&mut o[at..])
+        .unwrap();
+    o.truncate(at);
+    let ra = NdKind::RouterAdvert {
+        cur_hop_limit: 64,
+        managed: false,
+        other: false,
+        router_lifetime_s: 1800,
+        reachable_ms: 0,
+        retrans_ms: 0,
+    };
+    let f = nd_frame_src("2001:db8::1".parse().unwrap(), 1, ra, &o);
+    let v = j.receive(
+        0,
+        &Rx {
+            from: nb(0),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Drop(DropReason::NdInvalid));
+    assert!(matches!(j.join_state(), JoinState::Soliciting { .. }));
+    // The same RA from the link-local address is taken.
+    let f = nd_frame_src(link_local(&mac(0)), 1, ra, &o);
+    let v = j.receive(
+        0,
+        &Rx {
+            from: nb(0),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Consumed);
+    assert!(matches!(j.join_state(), JoinState::Requesting { .. }));
+    // B52: an NS from the unspecified address carrying an SLLAO.
+    let mut r = root();
+    let f = nd_frame_src(
+        Ipv6Addr::UNSPECIFIED,
+        0,
+        ns(link_local(&mac(1))),
+        &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
+    );
+    let v = r.receive(
+        0,
+        &Rx {
+            from: nb(1),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Drop(DropReason::NdInvalid));
+    assert_eq!(r.children().iter().count(), 0);
+}
+
+#[test]
+fn emit_refuses_short_buffers_and_stale_verdicts() {
+    use pasa_router::EmitError;
+    let mut r = root();
+    let f1 = nd_frame(
+        1,
+        0,
+        255,
+        ns(link_local(&mac(1))),
+        &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
+    );
+    let v1 = r.receive(
+        0,
+        &Rx {
+            from: nb(1),
+            multicast: false,
+            frame: &f1,
+        },
+    );
+    let mut short = vec![0u8; v1.len - 1];
+    assert_eq!(
+        r.emit(&v1, &f1, &mut short),
+        Err(EmitError::Buffer {
+            needed: v1.len,
+            got: v1.len - 1
+        })
+    );
+    // A second answer replaces the first: the first verdict is stale now.
+    let f2 = nd_frame(
+        2,
+        0,
+        255,
+        ns(link_local(&mac(2))),
+        &ns_gaao_opts(2, &gaao_request(rovr(2), 0), Role::Host),
+    );
+    let v2 = r.receive(
+        0,
+        &Rx {
+            from: nb(2),
+            multicast: false,
+            frame: &f2,
+        },
+    );
+    let mut out = vec![0u8; 256];
+    assert_eq!(r.emit(&v1, &f1, &mut out), Err(EmitError::Stale));
+    assert_eq!(r.emit(&v2, &f2, &mut out), Ok(v2.len));
+}
