@@ -446,6 +446,13 @@ fn codec_refusals_are_counted_by_the_node() {
         (&[0xC0, 0, 0, 0], DropReason::LowpanDispatch),
         (&[0xF1, 0x81, 0x50, 0x2B], DropReason::LorhTruncated),
         (&[0xF1, 0x85, 0x11, 0x7C], DropReason::LorhUnknownCritical),
+        (
+            &[
+                0xF1, 0xA0, 0x10, 0xA0, 0x10, 0xA0, 0x10, 0xA0, 0x10, 0xA0, 0x10, 0xA0, 0x10, 0xA0,
+                0x10, 0xA0, 0x10, 0xA0, 0x10, 0x7C, 0x57,
+            ],
+            DropReason::LorhTooMany,
+        ),
         (&[0xF1, 0x80, 0x50, 0x2B], DropReason::PasaLorhMalformed),
         (
             &[0xF1, 0x80, 0x50, 0x2B, 0x7C, 0x57, 0x40],
@@ -587,4 +594,20 @@ fn the_root_never_sends_an_upward_packet_back_down_the_same_link() {
     assert_eq!(h.pasa_dst, Some(addr("111")));
     let d = frame::decode(&out, &CodecConfig::new(&c), LinkAddrs::default()).unwrap();
     assert_eq!((d.ip.src, d.ip.hop_limit), (ip(addr("1001")), 63));
+}
+
+#[test]
+fn a_short_icmpv6_message_is_icmp_len() {
+    // B47: a link-local ICMPv6 message of 2 octets.
+    let mut net = figure6();
+    let (src, dst) = (
+        pasa_router::control::link_local(&mac(at("100"))),
+        pasa_router::control::link_local(&mac(at("10"))),
+    );
+    let mut pkt = vec![0x60, 0, 0, 0, 0, 2, 58, 255];
+    pkt.extend_from_slice(&src.octets());
+    pkt.extend_from_slice(&dst.octets());
+    pkt.extend_from_slice(&[135, 0]);
+    let (v, _) = receive(&mut net, at("10"), at("100"), &compress(&pkt));
+    assert_eq!(dropped(&v), DropReason::IcmpLen);
 }
