@@ -28,7 +28,11 @@
 //! A [`Verdict`] is decided first and written second ("decide, then emit"): `verdict.len` is
 //! the exact size of the output; take a buffer of that size (a TX token, a pnet packet, a
 //! simulator vector) and call [`Node::emit`]`(&verdict, input, buf)` with **the same input**
-//! that produced the verdict. What to do with the output is in `verdict.action`:
+//! that produced the verdict, **before the next input**: work too large to return with every
+//! verdict (a compression plan, a decoded header, an ND answer) waits in the node for one
+//! verdict, and an older verdict gets [`EmitError::Stale`]. [`Node::poll_transmit`] needs a
+//! buffer of at least [`control::CONTROL_FRAME_MAX`] octets. What to do with the output is in
+//! `verdict.action`:
 //!
 //! | [`Action`] | output | the caller |
 //! |---|---|---|
@@ -40,7 +44,8 @@
 //! | `Consumed`, `Drop(reason)` | nothing (`len` = 0) | nothing |
 //!
 //! Forwarding allocates nothing and copies the frame once (into the caller's buffer); the
-//! hop limit is rewritten in the copy. State that an answer depends on (an address offer, a
+//! hop limit is rewritten in the copy. The canonical frame takes a fast path
+//! (`Node::fast_forward`) that a test proves equal to the general path on mutated frames. State that an answer depends on (an address offer, a
 //! registration) is committed to the [`Store`] inside `receive`, before the verdict is
 //! returned, so nothing is acknowledged that a power cut could lose (draft-13 §6.1, F2).
 //!
