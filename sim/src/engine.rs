@@ -1,0 +1,661 @@
+//! The discrete-event engine: virtual time, a seeded random source, links along the tree
+//! edges with latency, loss and an MTU, and one real `pasa-router` core per node.
+//!
+//! Every node runs [`pasa_router::Node`] unchanged: the engine only hands frames from one
+//! node's output to the neighbour it names, a link delay later, and calls the node's timers
+//! when they are due. Addresses come from the real RS/RA/NS(GAAO)/NA/NS(EARO)/NA exchange.
+//! The same seed gives the same run, event for event: the queue orders events by time and then
+//! by the order they were scheduled, and every random draw comes from one SplitMix64.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::net::Ipv6Addr;
+
+use pasa_addrcodec::wire::iphc::{Context, Contexts};
+use pasa_addrcodec::wire::nd::{LinkAddr, Rovr};
+use pasa_addrcodec::{PasaAddr, Prefix64};
+use pasa_router::control::CONTROL_FRAME_MAX;
+use pasa_router::joiner::JoinState;
+use pasa_router::{Action, LinkDst, Neighbor, Node, NodeConfig, NodeRole, Rx, Verdict};
+use pasa_topology::generate::SplitMix64;
+use pasa_topology::{NodeRole as TopoRole, Topology};
+
+use crate::app::{self, App};
+use crate::store::SimStore;
+
+/// Children per role a simulated node can hold (the table capacity of its core).
+pub const CAPACITY: usize = 32;
+
+/// A simulated node's core.
+pub type SimNode = Node<SimStore, CAPACITY>;
+
+/// How nodes start joining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOrder {
+    /// One node at a time, in the topology's declaration order (each starts when the previous
+    /// one holds its address), so the addresses must equal `pasa-topo plan`'s.
+    Declared,
+    /// Every node at a random time within the first second per 100 nodes, in random order.
+    Random,
+}
+
+/// The link model and the run's knobs.
+#[derive(Debug, Clone, Copy)]
+pub struct SimConfig {
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// One-way delay of every link, milliseconds.
+    pub latency_ms: u64,
+    /// Extra random delay, 0..=jitter_ms milliseconds.
+    pub jitter_ms: u64,
+    /// Probability that a frame is lost on a link (0.0..1.0).
+    pub loss: f64,
+    /// Largest frame a link carries.
+    pub mtu: usize,
+    /// Join order.
+    pub join: JoinOrder,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            latency_ms: 2,
+            jitter_ms: 1,
+            loss: 0.0,
+            mtu: 1280,
+            join: JoinOrder::Declared,
+        }
+    }
+}
+
+/// Why a simulation cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A node has more children of one role than a core's table holds.
+    #[error(
+        "{file}: node \"{node}\" has {count} {role} children; a simulated node holds at most {max} per role"
+    )]
+    Capacity {
+        /// Topology file.
+        file: String,
+        /// Node name.
+        node: String,
+        /// "router" or "host".
+        role: &'static str,
+        /// Its children of that role.
+        count: usize,
+        /// The capacity.
+        max: usize,
+    },
+    /// The topology does not fit PASA's 64 bits.
+    #[error(transparent)]
+    Topology(#[from] pasa_topology::TopoError),
+    /// A core refused its configuration.
+    #[error("node \"{node}\": {err}")]
+    Node {
+        /// Node name.
+        node: String,
+        /// What the core said.
+        err: pasa_router::NewError,
+    },
+    /// A parameter is out of range.
+    #[error("{0}")]
+    Parameter(String),
+}
+
+/// What happens at an instant.
+#[derive(Debug)]
+enum Event {
+    /// A frame arrives at `to` from `from`.
+    Frame {
+        from: u32,
+        to: u32,
+        multicast: bool,
+        frame: Vec<u8>,
+    },
+    /// A node's timer (valid if it is still the node's scheduled time).
+    Timer(u32),
+    /// A node powers up.
+    Start(u32),
+    /// The application of a node sends a native packet.
+    Send { node: u32, packet: Vec<u8> },
+    /// A packet from the outside host arrives at the root.
+    Inbound(Vec<u8>),
+}
+
+#[derive(Debug)]
+struct Queued {
+    at: u64,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// Frame counters of the links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkStats {
+    /// Frames put on a link.
+    pub frames: u64,
+    /// Octets put on links.
+    pub octets: u64,
+    /// Frames lost by the loss model.
+    pub lost: u64,
+    /// Frames longer than the MTU, not sent.
+    pub too_big: u64,
+    /// Frames for a neighbour that is down or not linked.
+    pub unreachable: u64,
+    /// Control (ND) frames: RS, RA, NS, NA.
+    pub control: u64,
+}
+
+/// A frame recorder: called with the time, the sending and receiving node, and the frame.
+pub type Tap = Box<dyn FnMut(u64, u32, u32, &[u8])>;
+
+/// The simulator.
+pub struct Sim {
+    /// The topology.
+    pub topo: Topology,
+    /// The run's knobs.
+    pub cfg: SimConfig,
+    nodes: Vec<Option<SimNode>>,
+    /// Scheduled timer per node (`u64::MAX`: none).
+    timers: Vec<u64>,
+    queue: BinaryHeap<Reverse<Queued>>,
+    seq: u64,
+    /// Virtual time, milliseconds.
+    pub now: u64,
+    rng: SplitMix64,
+    /// Link counters.
+    pub links: LinkStats,
+    /// The applications (and the outside host).
+    pub app: App,
+    /// Largest state record a node writes (sizes every store).
+    store_len: usize,
+    /// Frames and packets to record (pcap), with their time and endpoints.
+    pub tap: Option<Tap>,
+    /// The children of every node.
+    children: pasa_topology::model::Children,
+    /// Whether each node held a registered address after its last event, and how many do.
+    joined_flag: Vec<bool>,
+    joined_n: usize,
+}
+
+/// The link-layer address of node `i`: locally administered, the index in the low 32 bits.
+pub fn mac(i: u32) -> LinkAddr {
+    let [a, b, c, d] = i.to_be_bytes();
+    LinkAddr::new(&[0x02, 0x00, a, b, c, d]).unwrap_or(LinkAddr::ZERO)
+}
+
+/// The node index of a link-layer address made by [`mac`].
+pub fn index_of(ll: &LinkAddr) -> Option<u32> {
+    match ll.as_bytes() {
+        [0x02, 0x00, a, b, c, d] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
+    }
+}
+
+impl Sim {
+    /// A simulator for `topo`, nothing running yet.
+    pub fn new(topo: Topology, cfg: SimConfig) -> Result<Self, SimError> {
+        if !(0.0..1.0).contains(&cfg.loss) || cfg.loss.is_nan() {
+            return Err(SimError::Parameter(format!(
+                "loss {} must be in 0.0..1.0",
+                cfg.loss
+            )));
+        }
+        // TAAF must fit 64 bits in the declared order (pasa-topo's check).
+        pasa_topology::plan(&topo, pasa_topology::Order::Declared)?;
+        let children = topo.children();
+        for (i, n) in topo.nodes.iter().enumerate() {
+            for (role, want) in [("router", TopoRole::Router), ("host", TopoRole::Host)] {
+                let count = children
+                    .of(i as u32)
+                    .iter()
+                    .filter(|&&c| topo.nodes[c as usize].role == want)
+                    .count();
+                if count > CAPACITY {
+                    return Err(SimError::Capacity {
+                        file: topo.source.clone(),
+                        node: n.name.clone(),
+                        role,
+                        count,
+                        max: CAPACITY,
+                    });
+                }
+            }
+        }
+        let n = topo.nodes.len();
+        let store_len = SimNode::STATE_MAX_LEN + pasa_router::store::OVERHEAD;
+        Ok(Self {
+            nodes: (0..n).map(|_| None).collect(),
+            timers: vec![u64::MAX; n],
+            queue: BinaryHeap::new(),
+            seq: 0,
+            now: 0,
+            rng: SplitMix64::new(cfg.seed),
+            links: LinkStats::default(),
+            app: App::new(n),
+            store_len,
+            tap: None,
+            children,
+            joined_flag: vec![false; n],
+            joined_n: 0,
+            topo,
+            cfg,
+        })
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True for an empty topology (never: a topology has a root).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Node `i`'s core, if it is up.
+    pub fn node(&self, i: u32) -> Option<&SimNode> {
+        self.nodes.get(i as usize).and_then(Option::as_ref)
+    }
+
+    /// Node `i`'s core, mutably.
+    pub fn node_mut(&mut self, i: u32) -> Option<&mut SimNode> {
+        self.nodes.get_mut(i as usize).and_then(Option::as_mut)
+    }
+
+    /// The configuration of node `i`'s core.
+    pub fn node_config(&self, i: u32) -> NodeConfig {
+        let node = &self.topo.nodes[i as usize];
+        let role = match node.role {
+            TopoRole::Root => NodeRole::Root,
+            TopoRole::Router => NodeRole::Router,
+            TopoRole::Host => NodeRole::Host,
+        };
+        let contexts = Contexts::new().with(
+            0,
+            Context::new(self.topo.prefix.network(), 64)
+                .unwrap_or_else(|_| unreachable!("a /64 context is valid")),
+        );
+        let mut r = [0u8; 8];
+        r[..4].copy_from_slice(&(self.cfg.seed as u32).to_be_bytes());
+        r[4..].copy_from_slice(&i.to_be_bytes());
+        let rovr = Rovr::new(&r).unwrap_or(Rovr::ZERO);
+        NodeConfig::new(role, self.topo.prefix, contexts, mac(i), rovr)
+    }
+
+    /// Powers node `i` up with `store` (a fresh store for a first boot).
+    pub fn power_up(&mut self, i: u32, store: SimStore) -> Result<(), SimError> {
+        let cfg = self.node_config(i);
+        let node = Node::new(cfg, store, self.now).map_err(|err| SimError::Node {
+            node: self.topo.nodes[i as usize].name.clone(),
+            err,
+        })?;
+        self.nodes[i as usize] = Some(node);
+        self.timers[i as usize] = u64::MAX;
+        self.service(i);
+        self.note(i);
+        Ok(())
+    }
+
+    /// Powers node `i` down; returns its store (what survives a reboot).
+    pub fn power_down(&mut self, i: u32) -> Option<SimStore> {
+        self.timers[i as usize] = u64::MAX;
+        let store = self.nodes[i as usize].take().map(Node::into_store);
+        self.note(i);
+        store
+    }
+
+    /// A fresh store for a node's first boot.
+    pub fn fresh_store(&self) -> SimStore {
+        SimStore::new(self.store_len)
+    }
+
+    fn push(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Queued {
+            at,
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    /// Schedules node `i` to start at `at`.
+    pub fn schedule_start(&mut self, i: u32, at: u64) {
+        self.push(at, Event::Start(i));
+    }
+
+    /// Schedules a native packet from node `i`'s application at `at`.
+    pub fn schedule_send(&mut self, i: u32, at: u64, packet: Vec<u8>) {
+        self.push(at, Event::Send { node: i, packet });
+    }
+
+    /// Schedules a packet from the outside host, arriving at the root at `at`.
+    pub fn schedule_inbound(&mut self, at: u64, packet: Vec<u8>) {
+        self.push(at, Event::Inbound(packet));
+    }
+
+    /// True if node `i` holds a registered address.
+    pub fn joined(&self, i: u32) -> bool {
+        self.node(i).is_some_and(|n| {
+            n.address().is_some()
+                && matches!(n.join_state(), JoinState::Joined { .. } | JoinState::Idle)
+        })
+    }
+
+    /// Nodes holding a registered address (as of their last event).
+    pub fn joined_count(&self) -> usize {
+        self.joined_n
+    }
+
+    /// Updates the joined count after an event at node `i`.
+    fn note(&mut self, i: u32) {
+        let j = self.joined(i);
+        let f = &mut self.joined_flag[i as usize];
+        if j != *f {
+            *f = j;
+            if j {
+                self.joined_n += 1;
+            } else {
+                self.joined_n -= 1;
+            }
+        }
+    }
+
+    /// Node `i`'s address, if any.
+    pub fn address(&self, i: u32) -> Option<PasaAddr> {
+        self.node(i).and_then(|n| n.address())
+    }
+
+    /// Node `i`'s IPv6 address, if any.
+    pub fn ipv6(&self, i: u32) -> Option<Ipv6Addr> {
+        self.address(i).map(|a| a.to_ipv6(self.topo.prefix))
+    }
+
+    /// The domain prefix.
+    pub fn prefix(&self) -> Prefix64 {
+        self.topo.prefix
+    }
+
+    fn linked(&self, a: u32, b: u32) -> bool {
+        let p = |x: u32| self.topo.nodes.get(x as usize).and_then(|n| n.parent);
+        p(a) == Some(b) || p(b) == Some(a)
+    }
+
+    /// Puts `frame` from `from` on the link to `to` (loss, MTU, delay).
+    fn transmit(&mut self, from: u32, to: u32, multicast: bool, frame: &[u8]) {
+        if !self.linked(from, to) || self.nodes[to as usize].is_none() {
+            self.links.unreachable += 1;
+            return;
+        }
+        if frame.len() > self.cfg.mtu {
+            self.links.too_big += 1;
+            return;
+        }
+        self.links.frames += 1;
+        self.links.octets += frame.len() as u64;
+        if frame.first().is_some_and(|&b| b & 0xE0 == 0x60) {
+            // Page-0 IPHC without routing header: the ND exchange.
+            self.links.control += 1;
+        }
+        if self.cfg.loss > 0.0
+            && (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 > 1.0 - self.cfg.loss
+        {
+            self.links.lost += 1;
+            return;
+        }
+        let jitter = if self.cfg.jitter_ms > 0 {
+            self.rng.below(self.cfg.jitter_ms + 1)
+        } else {
+            0
+        };
+        if let Some(tap) = self.tap.as_mut() {
+            tap(self.now, from, to, frame);
+        }
+        let at = self.now + self.cfg.latency_ms + jitter;
+        self.push(
+            at,
+            Event::Frame {
+                from,
+                to,
+                multicast,
+                frame: frame.to_vec(),
+            },
+        );
+    }
+
+    /// Sends node `i`'s output to where `dst` names.
+    fn output(&mut self, i: u32, dst: LinkDst, out: &[u8]) {
+        match dst {
+            LinkDst::Neighbor(n) => match index_of(&n.ll) {
+                Some(j) => self.transmit(i, j, false, out),
+                None => self.links.unreachable += 1,
+            },
+            LinkDst::Multicast { .. } => {
+                let mut peers: Vec<u32> = Vec::new();
+                if let Some(p) = self.topo.nodes[i as usize].parent {
+                    peers.push(p);
+                }
+                peers.extend_from_slice(self.children.of(i));
+                for j in peers {
+                    if self.nodes[j as usize].is_some() {
+                        self.transmit(i, j, true, out);
+                    }
+                }
+            }
+            LinkDst::External => {
+                let now = self.now;
+                if let Some(reply) = self.app.outside_receives(now, out) {
+                    let at = now + self.cfg.latency_ms;
+                    self.push(at, Event::Inbound(reply));
+                }
+            }
+        }
+    }
+
+    /// Acts on a verdict of node `i` about `input`.
+    fn act(&mut self, i: u32, v: Verdict, input: &[u8]) {
+        if v.len == 0 {
+            return;
+        }
+        let mut out = vec![0u8; v.len];
+        let Some(node) = self.nodes[i as usize].as_ref() else {
+            return;
+        };
+        if node.emit(&v, input, &mut out).is_err() {
+            return;
+        }
+        match v.action {
+            Action::Forward(n) => self.output(i, LinkDst::Neighbor(n), &out),
+            Action::Send(d) | Action::Error { to: d, .. } => self.output(i, d, &out),
+            Action::Egress => self.output(i, LinkDst::External, &out),
+            Action::Deliver => {
+                let now = self.now;
+                let own = self.ipv6(i);
+                if let Some(reply) = self.app.deliver(now, i, own, &out) {
+                    self.local_send(i, &reply);
+                }
+            }
+            Action::Consumed | Action::Drop(_) => {}
+        }
+    }
+
+    /// Node `i`'s local stack sends `packet`.
+    fn local_send(&mut self, i: u32, packet: &[u8]) {
+        let now = self.now;
+        let Some(node) = self.nodes[i as usize].as_mut() else {
+            return;
+        };
+        let v = node.send(now, packet);
+        self.act(i, v, packet);
+        self.service(i);
+    }
+
+    /// Lets node `i` send what its joiner has due and re-arms its timer.
+    fn service(&mut self, i: u32) {
+        let now = self.now;
+        let mut sent: Vec<(LinkDst, Vec<u8>)> = Vec::new();
+        if let Some(node) = self.nodes[i as usize].as_mut() {
+            let mut buf = [0u8; CONTROL_FRAME_MAX];
+            for _ in 0..8 {
+                let Some(t) = node.poll_transmit(now, &mut buf) else {
+                    break;
+                };
+                sent.push((t.to, buf[..t.len].to_vec()));
+            }
+        }
+        for (to, f) in sent {
+            self.output(i, to, &f);
+        }
+        let Some(node) = self.nodes[i as usize].as_ref() else {
+            return;
+        };
+        if let Some(t) = node.poll_timeout() {
+            let t = t.max(now + 1);
+            if t < self.timers[i as usize] || self.timers[i as usize] <= now {
+                self.timers[i as usize] = t;
+                self.push(t, Event::Timer(i));
+            }
+        }
+    }
+
+    /// Runs one event; false when the queue is empty or the next event is past `until`.
+    pub fn step(&mut self, until: u64) -> bool {
+        let Some(Reverse(q)) = self.queue.peek() else {
+            return false;
+        };
+        if q.at > until {
+            return false;
+        }
+        let Some(Reverse(q)) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(q.at);
+        let now = self.now;
+        match q.event {
+            Event::Frame {
+                from,
+                to,
+                multicast,
+                frame,
+            } => {
+                let Some(node) = self.nodes[to as usize].as_mut() else {
+                    return true;
+                };
+                let rx = Rx {
+                    from: Neighbor {
+                        iface: 0,
+                        ll: mac(from),
+                    },
+                    multicast,
+                    frame: &frame,
+                };
+                let v = node.receive(now, &rx);
+                self.act(to, v, &frame);
+                self.service(to);
+                self.note(to);
+            }
+            Event::Timer(i) => {
+                if self.timers[i as usize] == q.at {
+                    self.timers[i as usize] = u64::MAX;
+                    if let Some(node) = self.nodes[i as usize].as_mut() {
+                        node.handle_timeout(now);
+                    }
+                    self.service(i);
+                    self.note(i);
+                }
+            }
+            Event::Start(i) => {
+                if self.nodes[i as usize].is_none() {
+                    let store = self.fresh_store();
+                    // A configuration the engine built is valid by construction.
+                    let _ = self.power_up(i, store);
+                }
+            }
+            Event::Send { node, packet } => {
+                self.app.sent(node, &packet);
+                self.local_send(node, &packet);
+            }
+            Event::Inbound(packet) => {
+                let Some(root) = self.nodes[0].as_mut() else {
+                    return true;
+                };
+                let v = root.receive_external(now, &packet);
+                self.act(0, v, &packet);
+                self.service(0);
+            }
+        }
+        true
+    }
+
+    /// Runs events until `done` holds (checked after each), the queue empties, or virtual time
+    /// passes `until`. Returns whether `done` held.
+    pub fn run_until(&mut self, until: u64, mut done: impl FnMut(&Sim) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            if !self.step(until) {
+                return done(self);
+            }
+        }
+    }
+
+    /// Runs every event up to virtual time `until`.
+    pub fn run_to(&mut self, until: u64) {
+        while self.step(until) {}
+        self.now = self.now.max(until);
+    }
+
+    /// A random number in `0..n`.
+    pub fn random_below(&mut self, n: u64) -> u64 {
+        self.rng.below(n)
+    }
+
+    /// Drops, summed over all nodes that are up, by reason name.
+    pub fn drops(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for n in self.nodes.iter().flatten() {
+            for (r, c) in n.drops().iter() {
+                if c > 0 {
+                    *m.entry(r.name()).or_insert(0) += c;
+                }
+            }
+        }
+        m
+    }
+
+    /// Event counters, summed over all nodes that are up.
+    pub fn stats(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for n in self.nodes.iter().flatten() {
+            for (name, c) in n.stats().iter() {
+                *m.entry(name).or_insert(0) += c;
+            }
+        }
+        m
+    }
+
+    /// Native IPv6/UDP packet from node `a`'s address to `dst` (the app's traffic).
+    pub fn udp(&self, a: u32, dst: Ipv6Addr, payload: &[u8]) -> Option<Vec<u8>> {
+        Some(app::udp_packet(self.ipv6(a)?, dst, 64, payload))
+    }
+}

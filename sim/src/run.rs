@@ -1,0 +1,239 @@
+//! A whole run: bootstrap by messages, traffic, and the measurements the report is made of.
+
+use std::time::Instant;
+
+use pasa_topology::{Order, plan};
+
+use crate::app::{self, OUTSIDE};
+use crate::engine::{JoinOrder, Sim, SimError};
+
+/// Virtual time one node may take to join before the run gives up on it, milliseconds.
+pub const JOIN_LIMIT_MS: u64 = 600_000;
+
+/// What to send once the network is up.
+#[derive(Debug, Clone, Copy)]
+pub struct TrafficPlan {
+    /// Random node-to-node flows (one datagram each); `None`: every ordered pair when the
+    /// network has at most 64 nodes, else 1000 flows.
+    pub flows: Option<usize>,
+    /// Echo requests from the outside host to nodes (every node when at most 64, else 100).
+    pub echo_from_outside: bool,
+    /// Datagrams from nodes to the outside host (every node when at most 64, else 100).
+    pub to_outside: bool,
+    /// UDP payload octets.
+    pub payload_len: usize,
+}
+
+impl Default for TrafficPlan {
+    fn default() -> Self {
+        Self {
+            flows: None,
+            echo_from_outside: true,
+            to_outside: true,
+            payload_len: 16,
+        }
+    }
+}
+
+/// How the bootstrap went.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Bootstrap {
+    /// Join order used.
+    pub order: &'static str,
+    /// Nodes holding a registered address at the end (root included).
+    pub joined: usize,
+    /// All nodes.
+    pub nodes: usize,
+    /// Virtual time from the first start to the last join, milliseconds.
+    pub virtual_ms: u64,
+    /// Frames put on links during the bootstrap, and the ND ones among them.
+    pub frames: u64,
+    /// ND frames (RS, RA, NS, NA).
+    pub control_frames: u64,
+    /// Octets put on links during the bootstrap.
+    pub octets: u64,
+    /// Frames the loss model dropped during the bootstrap.
+    pub lost: u64,
+    /// For the declared order: every address equals `pasa-topo plan`'s (`None` for random).
+    pub matches_plan: Option<bool>,
+    /// Nodes whose address differs from the plan: (name, planned, got).
+    pub mismatches: Vec<(String, String, String)>,
+    /// Nodes that did not join.
+    pub missing: Vec<String>,
+}
+
+/// Bootstraps the network by messages; the root starts at time 0.
+pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
+    let n = sim.len() as u32;
+    let start = sim.now;
+    let before = sim.links;
+    let store = sim.fresh_store();
+    sim.power_up(0, store)?;
+    match sim.cfg.join {
+        JoinOrder::Declared => {
+            for i in 1..n {
+                let at = sim.now + 1;
+                sim.schedule_start(i, at);
+                let limit = sim.now + JOIN_LIMIT_MS;
+                sim.run_until(limit, |s| s.joined(i));
+            }
+        }
+        JoinOrder::Random => {
+            let mut order: Vec<u32> = (1..n).collect();
+            for k in (1..order.len()).rev() {
+                let j = sim.random_below(k as u64 + 1) as usize;
+                order.swap(k, j);
+            }
+            let spread = (u64::from(n) * 10).max(1000);
+            for i in order {
+                let at = start + sim.random_below(spread);
+                sim.schedule_start(i, at);
+            }
+            let limit = start + spread + JOIN_LIMIT_MS;
+            sim.run_until(limit, |s| s.joined_count() == n as usize);
+        }
+    }
+    let mut b = Bootstrap {
+        order: match sim.cfg.join {
+            JoinOrder::Declared => "declared",
+            JoinOrder::Random => "random",
+        },
+        nodes: n as usize,
+        virtual_ms: sim.now - start,
+        frames: sim.links.frames - before.frames,
+        control_frames: sim.links.control - before.control,
+        octets: sim.links.octets - before.octets,
+        lost: sim.links.lost - before.lost,
+        ..Bootstrap::default()
+    };
+    for i in 0..n {
+        if sim.joined(i) {
+            b.joined += 1;
+        } else {
+            b.missing.push(sim.topo.nodes[i as usize].name.clone());
+        }
+    }
+    if sim.cfg.join == JoinOrder::Declared {
+        let p = plan(&sim.topo, Order::Declared)?;
+        for i in 0..n {
+            let want = p.addrs[i as usize];
+            let got = sim.address(i);
+            if got != Some(want) {
+                b.mismatches.push((
+                    sim.topo.nodes[i as usize].name.clone(),
+                    want.to_string(),
+                    got.map_or_else(|| "-".to_string(), |a| a.to_string()),
+                ));
+            }
+        }
+        b.matches_plan = Some(b.mismatches.is_empty());
+    }
+    Ok(b)
+}
+
+/// Traffic sent and what came of it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TrafficReport {
+    /// Node-to-node flows.
+    pub flows: usize,
+    /// Whether the flows were every ordered pair.
+    pub all_pairs: bool,
+    /// Echo requests from the outside host.
+    pub echo_from_outside: usize,
+    /// Datagrams from nodes to the outside host.
+    pub to_outside: usize,
+    /// Application counters.
+    pub app: app::Traffic,
+    /// Datagrams the outside host received.
+    pub delivered_outside: u64,
+    /// Mean link hops of delivered datagrams.
+    pub hops_mean: f64,
+    /// Mean one-way delay, milliseconds.
+    pub delay_mean_ms: f64,
+    /// Virtual time the traffic took, milliseconds.
+    pub virtual_ms: u64,
+}
+
+/// Sends the planned traffic and runs until it has settled.
+pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
+    let n = sim.len() as u32;
+    let start = sim.now + 10;
+    let mut at = start;
+    let mut r = TrafficReport::default();
+    let small = n <= 64;
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    match plan.flows {
+        None if small => {
+            for a in 0..n {
+                for b in 0..n {
+                    if a != b {
+                        pairs.push((a, b));
+                    }
+                }
+            }
+            r.all_pairs = true;
+        }
+        f => {
+            for _ in 0..f.unwrap_or(1000) {
+                let a = sim.random_below(u64::from(n)) as u32;
+                let mut b = sim.random_below(u64::from(n)) as u32;
+                if b == a {
+                    b = (b + 1) % n;
+                }
+                pairs.push((a, b));
+            }
+        }
+    }
+    for (id, &(a, b)) in pairs.iter().enumerate() {
+        let Some(dst) = sim.ipv6(b) else { continue };
+        let payload = app::payload(id as u64, at, plan.payload_len);
+        if let Some(p) = sim.udp(a, dst, &payload) {
+            sim.schedule_send(a, at, p);
+            r.flows += 1;
+            at += 1;
+        }
+    }
+    let sample: Vec<u32> = if small {
+        (1..n).collect()
+    } else {
+        (0..100)
+            .map(|_| 1 + sim.random_below(u64::from(n - 1)) as u32)
+            .collect()
+    };
+    if plan.echo_from_outside {
+        for (k, &i) in sample.iter().enumerate() {
+            let Some(dst) = sim.ipv6(i) else { continue };
+            sim.schedule_inbound(at, app::echo(OUTSIDE, dst, false, 1, k as u16, b"ping"));
+            sim.app.traffic.sent += 1;
+            r.echo_from_outside += 1;
+            at += 1;
+        }
+    }
+    if plan.to_outside {
+        for (k, &i) in sample.iter().enumerate() {
+            let payload = app::payload(1_000_000 + k as u64, at, plan.payload_len);
+            if let Some(p) = sim.udp(i, OUTSIDE, &payload) {
+                sim.schedule_send(i, at, p);
+                r.to_outside += 1;
+                at += 1;
+            }
+        }
+    }
+    // Settle: the last packet plus the longest path's delay, with room for jitter.
+    sim.run_to(at + 10_000);
+    r.app = sim.app.traffic.clone();
+    r.delivered_outside = sim.app.delivered_outside;
+    if r.app.delivered > 0 {
+        r.hops_mean = r.app.hops_sum as f64 / r.app.delivered as f64;
+        r.delay_mean_ms = r.app.delay_sum_ms as f64 / r.app.delivered as f64;
+    }
+    r.virtual_ms = sim.now - start;
+    r
+}
+
+/// Wall-clock time of a closure, milliseconds.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed().as_millis() as u64)
+}
