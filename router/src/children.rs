@@ -196,6 +196,14 @@ impl<const N: usize> ChildTable<N> {
         }
     }
 
+    /// True if `neighbor` holds or held (quarantine) a slot here: a node below us.
+    pub fn knows_neighbor(&self, neighbor: &Neighbor) -> bool {
+        self.routers
+            .iter()
+            .chain(self.hosts.iter())
+            .any(|s| s.state != SlotState::Free && s.neighbor == *neighbor)
+    }
+
     /// Slots held by one neighbour (both roles).
     pub fn held_by(&self, neighbor: &Neighbor) -> usize {
         self.routers

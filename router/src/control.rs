@@ -45,10 +45,11 @@ pub fn link_local(ll: &LinkAddr) -> Ipv6Addr {
 pub enum ControlMsg {
     /// RS to all routers (joiner).
     Rs,
-    /// RA answering an RS (registrar).
+    /// RA answering an RS, or (`peer` = `None`) announced to all nodes when the node becomes
+    /// a registrar, so that children waiting out an RS back-off start at once (registrar).
     Ra {
-        /// The soliciting neighbour.
-        peer: LinkAddr,
+        /// The soliciting neighbour; `None` for all nodes (ff02::1).
+        peer: Option<LinkAddr>,
     },
     /// NS(GAAO) asking the chosen parent for an address (joiner).
     NsGaao {
@@ -132,8 +133,8 @@ fn build<S: Store, const N: usize>(
                     reachable_ms: 0,
                     retrans_ms: 0,
                 },
-                link_local(&peer),
-                Some(peer),
+                peer.as_ref().map_or(ALL_NODES, link_local),
+                peer,
             )
         }
         ControlMsg::NsGaao { peer, aaf } => {

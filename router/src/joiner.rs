@@ -100,6 +100,8 @@ pub struct Join {
     pub lifetime_min: u16,
     /// A parent that refused us, ignored until the time given (F10).
     pub avoid: Option<(Neighbor, u64)>,
+    /// An RA to all nodes is due: this router has just become a registrar.
+    pub announce: bool,
 }
 
 impl Join {
@@ -115,6 +117,7 @@ impl Join {
             tid: TID_START,
             lifetime_min: 0,
             avoid: None,
+            announce: false,
         }
     }
 
@@ -129,6 +132,7 @@ impl Join {
             tid: next_tid(tid),
             lifetime_min,
             avoid: None,
+            announce: false,
         }
     }
 
@@ -210,6 +214,15 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// The joiner's message due at `now_ms`, if any.
     pub(crate) fn join_due(&mut self, now_ms: u64) -> Option<(LinkDst, ControlMsg)> {
         self.join_timeout(now_ms);
+        if self.join.announce {
+            self.join.announce = false;
+            return Some((
+                LinkDst::Multicast {
+                    iface: self.cfg.uplink,
+                },
+                ControlMsg::Ra { peer: None },
+            ));
+        }
         let retrans = u64::from(self.cfg.joiner.retrans_ms);
         let max = self.cfg.joiner.max_retries;
         match self.join.state {
@@ -304,12 +317,20 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// RA: a soliciting node takes the first PASA registrar that answers (SPEC.md §1.11).
     pub(crate) fn on_ra(&mut self, now_ms: u64, rx: &Rx<'_>, opts: &Options) -> Verdict {
         let JoinState::Soliciting { .. } = self.join.state else {
-            return self.drop(DropReason::NdUnexpected);
+            // Once assigned, the parent is the default router; other RAs are ignored
+            // (SPEC.md §1.11). Routers announce themselves, so this is normal traffic.
+            Stats::bump(&mut self.stats.nd_ignored);
+            return Self::consumed();
         };
         if let Some((n, until)) = self.join.avoid
             && n == rx.from
             && now_ms < until
         {
+            return self.drop(DropReason::NdUnexpected);
+        }
+        // Never a parent from our own (former) subtree: after losing our address, a child
+        // that still holds its old one would otherwise become our parent, a loop in the tree.
+        if self.children.knows_neighbor(&rx.from) {
             return self.drop(DropReason::NdUnexpected);
         }
         let Some(cio) = opts
@@ -426,6 +447,16 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// Registration confirmed for `minutes`: refresh at 3/4 of it, persist.
     fn joined(&mut self, now_ms: u64, minutes: u16) {
         let life = u64::from(minutes).saturating_mul(60_000);
+        // A router that has just got (or got back) its address tells its link, so children
+        // waiting out an RS back-off start now (RFC 4861 §6.2.4 initial advertisements).
+        if self.cfg.role != NodeRole::Host
+            && !matches!(
+                self.join.state,
+                JoinState::Joined { .. } | JoinState::Refreshing { .. }
+            )
+        {
+            self.join.announce = true;
+        }
         self.join.lifetime_min = self.join.lifetime_min.max(minutes);
         self.join.backoff_ms = self.cfg.joiner.retrans_ms;
         self.join.state = JoinState::Joined {

@@ -67,7 +67,10 @@ impl<S: Store, const N: usize> Node<S, N> {
         opts: &Options,
     ) -> crate::node::Verdict {
         if !self.is_registrar() {
-            return self.drop(DropReason::NdUnexpected);
+            // Hosts and routers without an address hear RSs on a shared link and ignore them
+            // (RFC 4861 §6.1.1).
+            Stats::bump(&mut self.stats.nd_ignored);
+            return Self::consumed();
         }
         // A registrar with no index left for the asking role stays silent, so joiners pick
         // another parent instead of being refused over and over (F10).
@@ -83,7 +86,10 @@ impl<S: Store, const N: usize> Node<S, N> {
             return Self::consumed();
         }
         let peer = rx.from.ll;
-        self.send_control(LinkDst::Neighbor(rx.from), ControlMsg::Ra { peer })
+        self.send_control(
+            LinkDst::Neighbor(rx.from),
+            ControlMsg::Ra { peer: Some(peer) },
+        )
     }
 
     /// NS: GAAO request or EARO registration.

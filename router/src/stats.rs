@@ -40,6 +40,9 @@ stats! {
     /// ICMPv6 errors RFC 4443 §2.4(e) forbids (about an error, multicast, L2 broadcast,
     /// a source that is not one node; B45, B48).
     icmp_suppressed,
+    /// RSs heard by a node that assigns no addresses, and RAs heard by a node that is not
+    /// looking for a parent: normal on a shared link, ignored.
+    nd_ignored,
     /// RSs left unanswered because no index of the asking role is free (F10).
     ra_withheld,
     /// Addresses offered in NA(GAAO).

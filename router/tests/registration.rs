@@ -594,11 +594,10 @@ fn bad_nd_messages_are_discarded() {
         reachable_ms: 0,
         retrans_ms: 0,
     };
+    // An RA heard by a node that is not looking for a parent is ignored, not an error.
     let f = nd_frame(1, 0, 255, ra, &[]);
-    assert_eq!(
-        feed(&mut r, 0, 1, &f).0.action,
-        Action::Drop(DropReason::NdUnexpected)
-    );
+    assert_eq!(feed(&mut r, 0, 1, &f).0.action, Action::Consumed);
+    assert_eq!(r.stats().nd_ignored, 1);
     assert!(r.children().iter().next().is_none());
 }
 
@@ -1029,4 +1028,87 @@ fn emit_refuses_short_buffers_and_stale_verdicts() {
     let mut out = vec![0u8; 256];
     assert_eq!(r.emit(&v1, &f1, &mut out), Err(EmitError::Stale));
     assert_eq!(r.emit(&v2, &f2, &mut out), Ok(v2.len));
+}
+
+#[test]
+fn a_new_router_announces_itself_and_never_takes_a_child_as_parent() {
+    // Root 0, router 1 under it, host 2 under router 1. Without the root, router 1 cannot
+    // join, and the host's RS back-off grows (1, 2, 4, 8 s...).
+    let mut net = Net::new(vec![None, Some(0), Some(1)]);
+    net.nodes[1] = Some(TestNode::new(config(1, NodeRole::Router), Store::new(), net.now).unwrap());
+    net.nodes[2] = Some(TestNode::new(config(2, NodeRole::Host), Store::new(), net.now).unwrap());
+    net.run_until(9_000, |_| false);
+    let JoinState::Soliciting { next_at } = net.node(2).join_state() else {
+        panic!("soliciting")
+    };
+    assert!(
+        next_at > net.now + 2_000,
+        "the host waits out a long back-off"
+    );
+    // The root comes up; router 1 joins (at its next RS) and announces itself: the host
+    // starts at once instead of at its own next RS.
+    net.nodes[0] = Some(root());
+    assert!(net.run_until(20_000, |n| matches!(
+        n.node(1).join_state(),
+        JoinState::Joined { .. }
+    )));
+    let JoinState::Soliciting { next_at } = net.node(2).join_state() else {
+        panic!("soliciting")
+    };
+    let t1 = net.now;
+    assert!(net.run_until(20_000, |n| matches!(
+        n.node(2).join_state(),
+        JoinState::Joined { .. }
+    )));
+    assert!(net.now < next_at, "joined before its next RS was due");
+    assert!(
+        net.now - t1 <= 1_000,
+        "joined {} ms after its parent",
+        net.now - t1
+    );
+    assert_eq!(net.node(2).address(), Some(addr("101")));
+    // An RA from a node in our own subtree is never taken: router 1 loses its address and
+    // solicits; its child (which still believes in its address) must not become its parent.
+    let ra = NdKind::RouterAdvert {
+        cur_hop_limit: 64,
+        managed: false,
+        other: false,
+        router_lifetime_s: 1800,
+        reachable_ms: 0,
+        retrans_ms: 0,
+    };
+    let mut o = vec![0u8; 64];
+    let mut at = LlaoRepr {
+        kind: LlaoKind::Source,
+        addr: mac(2),
+    }
+    .emit_slice(&mut o)
+    .unwrap();
+    at += CioRepr::for_role(Role::Router)
+        .with_m(nd::DEFAULT_M_MASK)
+        .emit_slice(&mut o[at..])
+        .unwrap();
+    o.truncate(at);
+    net.nodes[0] = None;
+    let end = net.now + 4 * 3_600_000;
+    net.run_until(end, |n| n.node(1).address().is_none());
+    assert!(matches!(
+        net.node(1).join_state(),
+        JoinState::Soliciting { .. }
+    ));
+    let f = nd_frame(2, 1, 255, ra, &o);
+    let now = net.now;
+    let v = net.node_mut(1).receive(
+        now,
+        &Rx {
+            from: nb(2),
+            multicast: false,
+            frame: &f,
+        },
+    );
+    assert_eq!(v.action, Action::Drop(DropReason::NdUnexpected));
+    assert!(matches!(
+        net.node(1).join_state(),
+        JoinState::Soliciting { .. }
+    ));
 }

@@ -6,6 +6,7 @@ use std::net::Ipv6Addr;
 
 use pasa_addrcodec::wire::checksum;
 use pasa_addrcodec::wire::icmpv6::{self, EchoRepr};
+use pasa_addrcodec::{PasaAddr, Prefix64};
 
 /// The host outside the domain, behind the root.
 pub const OUTSIDE: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb9, 0, 0, 0, 0, 0, 1);
@@ -29,7 +30,11 @@ pub struct Traffic {
     pub echo_completed: u64,
     /// Packets delivered to a node they were not addressed to (must stay 0).
     pub misdelivered: u64,
-    /// Sum and largest number of link hops of delivered datagrams.
+    /// Node-to-node datagrams whose Hop Limit does not show one decrement per forwarder on
+    /// the tree path (must stay 0: a longer path would mean a detour or a loop).
+    pub hop_limit_mismatch: u64,
+    /// Sum of the link hops of delivered datagrams inside the domain (the tree path; to or
+    /// from the outside, the path to the root).
     pub hops_sum: u64,
     /// Largest hop count.
     pub hops_max: u64,
@@ -42,6 +47,8 @@ pub struct Traffic {
 /// The applications of every node and of the outside host.
 #[derive(Debug, Clone)]
 pub struct App {
+    /// The domain prefix (to read PASA addresses).
+    pub prefix: Prefix64,
     /// Counters.
     pub traffic: Traffic,
     /// Datagrams delivered per node (index = node).
@@ -52,8 +59,9 @@ pub struct App {
 
 impl App {
     /// Applications for `n` nodes.
-    pub fn new(n: usize) -> Self {
+    pub fn new(n: usize, prefix: Prefix64) -> Self {
         Self {
+            prefix,
             traffic: Traffic::default(),
             delivered_at: vec![0; n],
             delivered_outside: 0,
@@ -67,7 +75,20 @@ impl App {
 
     fn arrived(&mut self, now: u64, p: &Parsed<'_>) {
         self.traffic.delivered += 1;
-        let hops = u64::from(START_HOP_LIMIT.saturating_sub(p.hop_limit)) + 1;
+        let pasa = |a: Ipv6Addr| PasaAddr::from_ipv6(a, self.prefix).ok();
+        let hops = match (pasa(p.src), pasa(p.dst)) {
+            (Some(a), Some(b)) => {
+                let d = u64::from(tree_distance(a, b));
+                // Each forwarder (all but the sender) lowers the Hop Limit once.
+                let by_hl = u64::from(START_HOP_LIMIT.saturating_sub(p.hop_limit)) + 1;
+                if d != by_hl {
+                    self.traffic.hop_limit_mismatch += 1;
+                }
+                d
+            }
+            (Some(a), None) | (None, Some(a)) => u64::from(a.depth()),
+            (None, None) => 0,
+        };
         self.traffic.hops_sum += hops;
         self.traffic.hops_max = self.traffic.hops_max.max(hops);
         if let Some(sent) = p.tag_time() {
@@ -242,4 +263,11 @@ pub fn echo(
     );
     v.extend_from_slice(&msg);
     v
+}
+
+/// Link hops between two nodes along the tree (through their lowest common ancestor).
+pub fn tree_distance(a: PasaAddr, b: PasaAddr) -> u32 {
+    let (pa, pb): (Vec<PasaAddr>, Vec<PasaAddr>) = (a.path().collect(), b.path().collect());
+    let common = pa.iter().zip(&pb).take_while(|(x, y)| x == y).count();
+    (pa.len() - common + pb.len() - common) as u32
 }

@@ -251,7 +251,7 @@ impl Sim {
             now: 0,
             rng: SplitMix64::new(cfg.seed),
             links: LinkStats::default(),
-            app: App::new(n),
+            app: App::new(n, topo.prefix),
             store_len,
             tap: None,
             children,

@@ -7,8 +7,9 @@ use pasa_topology::{Order, plan};
 use crate::app::{self, OUTSIDE};
 use crate::engine::{JoinOrder, Sim, SimError};
 
-/// Virtual time one node may take to join before the run gives up on it, milliseconds.
-pub const JOIN_LIMIT_MS: u64 = 600_000;
+/// Virtual time one node may take to join before the run gives up on it, milliseconds. With
+/// lossy links a join can take several RS back-off rounds (up to 60 s each) per tree level.
+pub const JOIN_LIMIT_MS: u64 = 3_600_000;
 
 /// What to send once the network is up.
 #[derive(Debug, Clone, Copy)]
