@@ -305,6 +305,17 @@ impl Sim {
     /// Powers node `i` up with `store` (a fresh store for a first boot).
     pub fn power_up(&mut self, i: u32, store: SimStore) -> Result<(), SimError> {
         let cfg = self.node_config(i);
+        self.power_up_with(i, store, cfg)
+    }
+
+    /// Powers node `i` up with `store` and a configuration of the caller's (another device in
+    /// the same place: a different ROVR).
+    pub fn power_up_with(
+        &mut self,
+        i: u32,
+        store: SimStore,
+        cfg: NodeConfig,
+    ) -> Result<(), SimError> {
         let node = Node::new(cfg, store, self.now).map_err(|err| SimError::Node {
             node: self.topo.nodes[i as usize].name.clone(),
             err,
@@ -322,6 +333,44 @@ impl Sim {
         let store = self.nodes[i as usize].take().map(Node::into_store);
         self.note(i);
         store
+    }
+
+    /// Rewires node `i` under `parent` (the cable is moved: a topology change).
+    pub fn rewire(&mut self, i: u32, parent: u32) {
+        if let Some(n) = self.topo.nodes.get_mut(i as usize) {
+            n.parent = Some(parent);
+        }
+        self.children = self.topo.children();
+    }
+
+    /// Puts a frame from node `from` on its link to `to`, now (frames from a device the
+    /// simulator does not run, such as a rogue neighbour).
+    pub fn inject(&mut self, from: u32, to: u32, frame: &[u8]) {
+        self.transmit(from, to, false, frame);
+    }
+
+    /// True when every node that is up holds a registered address that extends its (current)
+    /// parent's, i.e. the addresses spell the tree as it is wired now.
+    pub fn consistent(&self) -> bool {
+        (0..self.len() as u32).all(|i| {
+            if self.node(i).is_none() {
+                return true;
+            }
+            if !self.joined(i) {
+                return false;
+            }
+            match self.topo.nodes[i as usize].parent {
+                None => true,
+                Some(p) => self.address(i).and_then(|a| a.parent()) == self.address(p),
+            }
+        })
+    }
+
+    /// Every address held by a node that is up: (node, address).
+    pub fn addresses(&self) -> Vec<(u32, PasaAddr)> {
+        (0..self.len() as u32)
+            .filter_map(|i| self.address(i).map(|a| (i, a)))
+            .collect()
     }
 
     /// A fresh store for a node's first boot.

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod pcap;
 pub mod report;
 pub mod run;
+pub mod scenario;
 pub mod store;
 
 pub use engine::{JoinOrder, Sim, SimConfig, SimError};

@@ -161,6 +161,9 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
     let start = sim.now + 10;
     let mut at = start;
     let mut r = TrafficReport::default();
+    // Each round is counted on its own.
+    sim.app.traffic = app::Traffic::default();
+    sim.app.delivered_outside = 0;
     let small = n <= 64;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     match plan.flows {
@@ -186,6 +189,9 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
         }
     }
     for (id, &(a, b)) in pairs.iter().enumerate() {
+        if !sim.joined(a) {
+            continue;
+        }
         let Some(dst) = sim.ipv6(b) else { continue };
         let payload = app::payload(id as u64, at, plan.payload_len);
         if let Some(p) = sim.udp(a, dst, &payload) {

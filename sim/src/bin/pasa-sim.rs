@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use pasa_sim::report::{self, Report};
 use pasa_sim::run::{self, TrafficPlan};
+use pasa_sim::scenario;
 use pasa_sim::{JoinOrder, Sim, SimConfig};
 
 /// Figure 6 of the draft, built in for `demo`.
@@ -59,6 +60,9 @@ struct RunArgs {
     /// Folder for report.json.
     #[arg(long, default_value = "pasa-sim-out")]
     out: PathBuf,
+    /// Run this named scenario on the topology instead (see `pasa-sim scenarios`).
+    #[arg(long)]
+    scenario: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -69,6 +73,18 @@ enum Cmd {
         topo: PathBuf,
         #[command(flatten)]
         args: RunArgs,
+    },
+    /// List the fault scenarios, or run them (`--run all` or a name) with pass/fail checks.
+    Scenarios {
+        /// `all`, or a scenario's name.
+        #[arg(long)]
+        run: Option<String>,
+        /// Topology to run them on (default: a built-in 3-level tree, 39 routers and 80 hosts).
+        #[arg(long)]
+        topo: Option<PathBuf>,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// The draft's Figure 6 network: bootstrapped by messages, every pair delivered, report
     /// written, a summary printed.
@@ -120,14 +136,56 @@ fn complete(r: &Report) -> bool {
         && t.app.echo_completed == t.echo_from_outside as u64
 }
 
+fn load(path: &Path) -> Result<pasa_topology::Topology> {
+    let file = path.display().to_string();
+    let src = fs::read_to_string(path).with_context(|| format!("cannot read {file}"))?;
+    Ok(pasa_topology::parse(&src, &file)?)
+}
+
+/// Runs scenarios; prints every check; true when all pass.
+fn scenarios(names: &str, topo: &pasa_topology::Topology, seed: u64) -> Result<bool> {
+    let chosen: Vec<_> = scenario::ALL
+        .iter()
+        .filter(|(n, _, _)| names == "all" || *n == names)
+        .collect();
+    if chosen.is_empty() {
+        let known: Vec<_> = scenario::ALL.iter().map(|(n, _, _)| *n).collect();
+        bail!("no scenario \"{names}\"; known: {}", known.join(", "));
+    }
+    let mut ok = true;
+    for (name, _, run) in chosen {
+        let o = run(topo.clone(), seed)?;
+        println!("{name}: {}", if o.passed() { "PASS" } else { "FAIL" });
+        for c in &o.checks {
+            println!("  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.what);
+        }
+        ok &= o.passed();
+    }
+    Ok(ok)
+}
+
 fn main_inner() -> Result<bool> {
     let cli = Cli::parse();
     let (report, out) = match cli.cmd {
         Cmd::Run { topo, args } => {
-            let file = topo.display().to_string();
-            let src = fs::read_to_string(&topo).with_context(|| format!("cannot read {file}"))?;
-            let t = pasa_topology::parse(&src, &file)?;
+            let t = load(&topo)?;
+            if let Some(name) = &args.scenario {
+                return scenarios(name, &t, args.seed);
+            }
             (simulate(t, &args)?, args.out)
+        }
+        Cmd::Scenarios { run, topo, seed } => {
+            let Some(names) = run else {
+                for (name, what, _) in scenario::ALL {
+                    println!("{name:<20} {what}");
+                }
+                return Ok(true);
+            };
+            let t = match topo {
+                Some(p) => load(&p)?,
+                None => scenario::default_topology(),
+            };
+            return scenarios(&names, &t, seed);
         }
         Cmd::Demo { out } => {
             let t = pasa_topology::parse(FIGURE6, "figure6.pasa (built in)")?;
@@ -138,6 +196,7 @@ fn main_inner() -> Result<bool> {
                 latency: 2,
                 join: Join::Declared,
                 out: out.clone(),
+                scenario: None,
             };
             (simulate(t, &args)?, out)
         }

@@ -1,0 +1,37 @@
+//! Every named scenario passes on the built-in network and on Figure 6.
+
+use pasa_sim::scenario::{self, ALL};
+
+const FIGURE6: &str = include_str!("../../examples/figure6.pasa");
+
+#[test]
+fn every_scenario_passes_on_the_default_network() {
+    let mut failed = Vec::new();
+    for (name, _, run) in ALL {
+        let o = run(scenario::default_topology(), 1).unwrap();
+        for c in &o.checks {
+            println!("{name}: [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.what);
+        }
+        if !o.passed() {
+            failed.push(*name);
+        }
+    }
+    assert!(failed.is_empty(), "failed: {failed:?}");
+    assert_eq!(ALL.len(), 7);
+}
+
+#[test]
+fn every_scenario_passes_on_figure6() {
+    let mut failed = Vec::new();
+    for (name, _, run) in ALL {
+        let topo = pasa_topology::parse(FIGURE6, "figure6.pasa").unwrap();
+        let o = run(topo, 2).unwrap();
+        for c in &o.checks {
+            println!("{name}: [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.what);
+        }
+        if !o.passed() {
+            failed.push(*name);
+        }
+    }
+    assert!(failed.is_empty(), "failed: {failed:?}");
+}
