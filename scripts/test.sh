@@ -30,8 +30,45 @@ cargo fmt --all -- --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit, vector, property, etherparse and fuzz-corpus tests"
-cargo test --workspace --locked
+# tshark reads the pcap of sim/tests/dissector.rs through sim/wireshark/pasa.lua. Installed with
+# apt when missing (Debian/Ubuntu; sudo when not root); the test is told to fail, not skip,
+# without it.
+ensure_tshark() {
+    command -v tshark >/dev/null 2>&1 && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "tshark is missing and this is not root and there is no sudo: install it (apt-get install tshark)" >&2
+            return 1
+        fi
+        sudo=(sudo)
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "tshark is missing and there is no apt-get: install tshark (Wireshark 4.x) by hand" >&2
+        return 1
+    fi
+    local log
+    log=$(mktemp)
+    # Install from the current package lists; refresh them only when that fails.
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >"$log" 2>&1; then
+        if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; } >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            echo "could not install tshark with apt-get (output above)" >&2
+            return 1
+        fi
+    fi
+    rm -f "$log"
+    command -v tshark >/dev/null 2>&1 || { echo "apt-get installed tshark but it is not on PATH" >&2; return 1; }
+}
+
+step "tshark for the Wireshark dissector test"
+ensure_tshark
+tshark --version 2>/dev/null | sed -n 1p
+
+step "unit, vector, property, etherparse, fuzz-corpus and dissector tests"
+PASA_REQUIRE_TSHARK=1 cargo test --workspace --locked
 
 step "no_std builds of the codec and the router core (Cortex-M4F and Cortex-M0+)"
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
@@ -45,6 +82,14 @@ step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "run commands of the README"
+cargo run -q -p pasa-sim --locked -- demo --out target/pasa-sim-demo
+# The demo's capture decodes with the shipped dissector, with no malformed frame.
+if tshark -X lua_script:sim/wireshark/pasa.lua -o 6lowpan.context0:2001:db8::/64 \
+    -r target/pasa-sim-demo/frames.pcap -V 2>/dev/null | grep -qiE 'malformed|Expert Info \(Error'; then
+    echo "tshark reports malformed frames in target/pasa-sim-demo/frames.pcap" >&2
+    exit 1
+fi
+cargo run -q -p pasa-sim --locked -- scenarios --run all >/dev/null
 cargo run -q -p pasa-topology --bin pasa-topo --locked -- plan examples/figure6.pasa >/dev/null
 cargo run -q -p pasa-addrcodec --example codec_tour --locked >/dev/null
 

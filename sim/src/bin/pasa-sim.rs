@@ -7,10 +7,16 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use pasa_sim::engine;
+use pasa_sim::pcap::PcapWriter;
 use pasa_sim::report::{self, Report};
 use pasa_sim::run::{self, TrafficPlan};
 use pasa_sim::scenario;
 use pasa_sim::{JoinOrder, Sim, SimConfig};
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::BufWriter;
+use std::rc::Rc;
 
 /// Figure 6 of the draft, built in for `demo`.
 const FIGURE6: &str = include_str!("../../../examples/figure6.pasa");
@@ -95,6 +101,29 @@ enum Cmd {
     },
 }
 
+/// Records every frame put on a link into `out/frames.pcap` (Ethernet, EtherType 0xA0ED;
+/// virtual milliseconds as timestamps). Open it with `sim/wireshark/pasa.lua`.
+fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<Rc<RefCell<Option<PcapWriter<BufWriter<File>>>>>> {
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join("frames.pcap");
+    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let w = PcapWriter::ethernet(BufWriter::new(file))?;
+    let shared = Rc::new(RefCell::new(Some(w)));
+    let tap = Rc::clone(&shared);
+    sim.tap = Some(Box::new(move |now, from, to, frame| {
+        let mac = |i: u32| -> [u8; 6] {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(engine::mac(i).as_bytes());
+            m
+        };
+        if let Some(w) = tap.borrow_mut().as_mut() {
+            // A failed write shows when the writer is flushed at the end.
+            let _ = w.write_lowpan(now * 1000, &mac(to), &mac(from), frame);
+        }
+    }));
+    Ok(shared)
+}
+
 fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     let cfg = SimConfig {
         seed: args.seed,
@@ -107,6 +136,7 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
         ..SimConfig::default()
     };
     let mut sim = Sim::new(topo, cfg)?;
+    let pcap = pcap_tap(&mut sim, &args.out)?;
     let (boot, boot_ms) = run::timed(|| run::bootstrap(&mut sim));
     let boot = boot?;
     let plan = TrafficPlan {
@@ -115,6 +145,10 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     };
     let (traffic, traffic_ms) = run::timed(|| run::traffic(&mut sim, &plan));
     let wall = BTreeMap::from([("bootstrap", boot_ms), ("traffic", traffic_ms)]);
+    sim.tap = None;
+    if let Some(w) = pcap.borrow_mut().take() {
+        w.into_inner()?;
+    }
     Ok(report::build(&sim, boot, traffic, wall))
 }
 
@@ -204,6 +238,10 @@ fn main_inner() -> Result<bool> {
     let path = write_report(&report, &out)?;
     print!("{}", report.summary());
     println!("report: {}", path.display());
+    println!(
+        "frames: {} (open with tshark -X lua_script:sim/wireshark/pasa.lua)",
+        out.join("frames.pcap").display()
+    );
     if !complete(&report) {
         if !report.bootstrap.missing.is_empty() {
             bail!(
