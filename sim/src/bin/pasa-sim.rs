@@ -101,9 +101,12 @@ enum Cmd {
     },
 }
 
+/// The capture, shared between the simulator's tap and the code that closes it.
+type SharedPcap = Rc<RefCell<Option<PcapWriter<BufWriter<File>>>>>;
+
 /// Records every frame put on a link into `out/frames.pcap` (Ethernet, EtherType 0xA0ED;
 /// virtual milliseconds as timestamps). Open it with `sim/wireshark/pasa.lua`.
-fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<Rc<RefCell<Option<PcapWriter<BufWriter<File>>>>>> {
+fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join("frames.pcap");
     let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
