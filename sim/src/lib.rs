@@ -12,6 +12,7 @@
 pub mod app;
 pub mod engine;
 pub mod pcap;
+pub mod plot;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use pasa_sim::engine;
 use pasa_sim::pcap::PcapWriter;
+use pasa_sim::plot;
 use pasa_sim::report::{self, Report};
 use pasa_sim::run::{self, TrafficPlan};
 use pasa_sim::scenario;
@@ -69,6 +70,10 @@ struct RunArgs {
     /// Run this named scenario on the topology instead (see `pasa-sim scenarios`).
     #[arg(long)]
     scenario: Option<String>,
+    /// Also write every frame to DIR/frames.pcap (Ethernet, EtherType 0xA0ED). Large runs
+    /// make large captures: about 80 octets per frame.
+    #[arg(long)]
+    pcap: bool,
 }
 
 #[derive(Subcommand)]
@@ -139,7 +144,11 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
         ..SimConfig::default()
     };
     let mut sim = Sim::new(topo, cfg)?;
-    let pcap = pcap_tap(&mut sim, &args.out)?;
+    let pcap = if args.pcap {
+        Some(pcap_tap(&mut sim, &args.out)?)
+    } else {
+        None
+    };
     let (boot, boot_ms) = run::timed(|| run::bootstrap(&mut sim));
     let boot = boot?;
     let plan = TrafficPlan {
@@ -149,7 +158,7 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     let (traffic, traffic_ms) = run::timed(|| run::traffic(&mut sim, &plan));
     let wall = BTreeMap::from([("bootstrap", boot_ms), ("traffic", traffic_ms)]);
     sim.tap = None;
-    if let Some(w) = pcap.borrow_mut().take() {
+    if let Some(w) = pcap.and_then(|p| p.borrow_mut().take()) {
         w.into_inner()?;
     }
     Ok(report::build(&sim, boot, traffic, wall))
@@ -160,6 +169,8 @@ fn write_report(r: &Report, out: &Path) -> Result<PathBuf> {
     let path = out.join("report.json");
     let json = serde_json::to_string_pretty(r)?;
     fs::write(&path, json + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+    plot::write_plots(r, out)
+        .with_context(|| format!("cannot write the plots in {}", out.display()))?;
     Ok(path)
 }
 
@@ -234,6 +245,7 @@ fn main_inner() -> Result<bool> {
                 join: Join::Declared,
                 out: out.clone(),
                 scenario: None,
+                pcap: true,
             };
             (simulate(t, &args)?, out)
         }
@@ -241,10 +253,13 @@ fn main_inner() -> Result<bool> {
     let path = write_report(&report, &out)?;
     print!("{}", report.summary());
     println!("report: {}", path.display());
-    println!(
-        "frames: {} (open with tshark -X lua_script:sim/wireshark/pasa.lua)",
-        out.join("frames.pcap").display()
-    );
+    let capture = out.join("frames.pcap");
+    if capture.exists() {
+        println!(
+            "frames: {} (open with tshark -X lua_script:sim/wireshark/pasa.lua)",
+            capture.display()
+        );
+    }
     if !complete(&report) {
         if !report.bootstrap.missing.is_empty() {
             bail!(
