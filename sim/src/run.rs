@@ -93,11 +93,38 @@ pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
             let limit = start + spread + JOIN_LIMIT_MS;
             sim.run_until(limit, |s| s.joined_count() == n as usize);
         }
+        JoinOrder::Waves => {
+            let mut depth = vec![0u32; n as usize];
+            for i in 1..n as usize {
+                if let Some(p) = sim.topo.nodes[i].parent {
+                    depth[i] = depth[p as usize] + 1;
+                }
+            }
+            let max = depth.iter().copied().max().unwrap_or(0);
+            let mut up_to = 1usize;
+            for d in 1..=max {
+                let mut level: Vec<u32> = (1..n).filter(|&i| depth[i as usize] == d).collect();
+                for k in (1..level.len()).rev() {
+                    let j = sim.random_below(k as u64 + 1) as usize;
+                    level.swap(k, j);
+                }
+                let window = (level.len() as u64 / 100).max(100);
+                let t0 = sim.now;
+                for &i in &level {
+                    let at = t0 + sim.random_below(window);
+                    sim.schedule_start(i, at);
+                }
+                up_to += level.len();
+                let limit = t0 + window + JOIN_LIMIT_MS;
+                sim.run_until(limit, |s| s.joined_count() >= up_to);
+            }
+        }
     }
     let mut b = Bootstrap {
         order: match sim.cfg.join {
             JoinOrder::Declared => "declared",
             JoinOrder::Random => "random",
+            JoinOrder::Waves => "waves",
         },
         nodes: n as usize,
         virtual_ms: sim.now - start,
@@ -165,39 +192,47 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
     sim.app.traffic = app::Traffic::default();
     sim.app.delivered_outside = 0;
     let small = n <= 64;
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    // Flows are generated and sent in chunks, and the network runs between chunks, so that a
+    // run of millions of flows never holds more than one chunk of packets in the queue.
+    const CHUNK: usize = 10_000;
+    let send = |sim: &mut Sim, r: &mut TrafficReport, at: &mut u64, id: usize, a: u32, b: u32| {
+        if !sim.joined(a) {
+            return;
+        }
+        let Some(dst) = sim.ipv6(b) else { return };
+        let payload = app::payload(id as u64, *at, plan.payload_len);
+        if let Some(p) = sim.udp(a, dst, &payload) {
+            sim.schedule_send(a, *at, p);
+            r.flows += 1;
+            *at += 1;
+        }
+    };
     match plan.flows {
         None if small => {
+            r.all_pairs = true;
+            let mut id = 0;
             for a in 0..n {
                 for b in 0..n {
                     if a != b {
-                        pairs.push((a, b));
+                        send(sim, &mut r, &mut at, id, a, b);
+                        id += 1;
                     }
                 }
             }
-            r.all_pairs = true;
         }
         f => {
-            for _ in 0..f.unwrap_or(1000) {
+            let total = f.unwrap_or(1000);
+            for id in 0..total {
                 let a = sim.random_below(u64::from(n)) as u32;
                 let mut b = sim.random_below(u64::from(n)) as u32;
                 if b == a {
                     b = (b + 1) % n;
                 }
-                pairs.push((a, b));
+                send(sim, &mut r, &mut at, id, a, b);
+                if (id + 1) % CHUNK == 0 {
+                    sim.run_to(at);
+                }
             }
-        }
-    }
-    for (id, &(a, b)) in pairs.iter().enumerate() {
-        if !sim.joined(a) {
-            continue;
-        }
-        let Some(dst) = sim.ipv6(b) else { continue };
-        let payload = app::payload(id as u64, at, plan.payload_len);
-        if let Some(p) = sim.udp(a, dst, &payload) {
-            sim.schedule_send(a, at, p);
-            r.flows += 1;
-            at += 1;
         }
     }
     let sample: Vec<u32> = if small {

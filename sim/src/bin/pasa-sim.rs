@@ -43,8 +43,10 @@ struct Cli {
 enum Join {
     /// One node at a time in declaration order; addresses must equal `pasa-topo plan`.
     Declared,
-    /// All nodes at random times in random order.
+    /// All nodes at random times in random order (children often before their parents).
     Random,
+    /// Level by level, random order within a level (fast for millions of nodes).
+    Waves,
 }
 
 #[derive(clap::Args)]
@@ -140,6 +142,7 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
         join: match args.join {
             Join::Declared => JoinOrder::Declared,
             Join::Random => JoinOrder::Random,
+            Join::Waves => JoinOrder::Waves,
         },
         ..SimConfig::default()
     };
