@@ -1,6 +1,7 @@
 //! A whole run: bootstrap by messages, traffic, and the measurements the report is made of.
 
-use std::time::Instant;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use pasa_topology::{Order, plan};
 
@@ -72,12 +73,15 @@ pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
     sim.power_up(0, store)?;
     match sim.cfg.join {
         JoinOrder::Declared => {
+            let mut p = Progress::new("bootstrap");
             for i in 1..n {
                 let at = sim.now + 1;
                 sim.schedule_start(i, at);
                 let limit = sim.now + JOIN_LIMIT_MS;
                 sim.run_until(limit, |s| s.joined(i));
+                p.tick(i as usize + 1, n as usize);
             }
+            p.finish();
         }
         JoinOrder::Random => {
             let mut order: Vec<u32> = (1..n).collect();
@@ -102,6 +106,7 @@ pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
             }
             let max = depth.iter().copied().max().unwrap_or(0);
             let mut up_to = 1usize;
+            let mut p = Progress::new("bootstrap");
             for d in 1..=max {
                 let mut level: Vec<u32> = (1..n).filter(|&i| depth[i as usize] == d).collect();
                 for k in (1..level.len()).rev() {
@@ -116,8 +121,17 @@ pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
                 }
                 up_to += level.len();
                 let limit = t0 + window + JOIN_LIMIT_MS;
-                sim.run_until(limit, |s| s.joined_count() >= up_to);
+                let mut steps = 0u32;
+                sim.run_until(limit, |s| {
+                    steps = steps.wrapping_add(1);
+                    if steps.is_multiple_of(65_536) {
+                        p.tick(s.joined_count(), n as usize);
+                    }
+                    s.joined_count() >= up_to
+                });
             }
+            p.tick(sim.joined_count(), n as usize);
+            p.finish();
         }
     }
     let mut b = Bootstrap {
@@ -222,6 +236,7 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
         }
         f => {
             let total = f.unwrap_or(1000);
+            let mut p = Progress::new("traffic");
             for id in 0..total {
                 let a = sim.random_below(u64::from(n)) as u32;
                 let mut b = sim.random_below(u64::from(n)) as u32;
@@ -229,10 +244,12 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
                     b = (b + 1) % n;
                 }
                 send(sim, &mut r, &mut at, id, a, b);
-                if (id + 1) % CHUNK == 0 {
+                if (id + 1).is_multiple_of(CHUNK) {
                     sim.run_to(at);
+                    p.tick(id + 1, total);
                 }
             }
+            p.finish();
         }
     }
     let sample: Vec<u32> = if small {
@@ -271,6 +288,57 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
     }
     r.virtual_ms = sim.now - start;
     r
+}
+
+/// A progress line on standard error for runs longer than a second (only on a terminal).
+struct Progress {
+    label: &'static str,
+    start: Instant,
+    last: Instant,
+    shown: bool,
+    tty: bool,
+}
+
+impl Progress {
+    fn new(label: &'static str) -> Self {
+        let now = Instant::now();
+        Self {
+            label,
+            start: now,
+            last: now,
+            shown: false,
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&mut self, done: usize, total: usize) {
+        if !self.tty || self.start.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        if self.last.elapsed() < Duration::from_millis(200) && done < total {
+            return;
+        }
+        self.last = Instant::now();
+        self.shown = true;
+        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let width = 30;
+        let filled = pct * width / 100;
+        let _ = write!(
+            std::io::stderr(),
+            "\r{:<10} [{}{}] {:>3}% {done}/{total} {:.0?}",
+            self.label,
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            pct,
+            self.start.elapsed()
+        );
+    }
+
+    fn finish(&mut self) {
+        if self.shown {
+            let _ = writeln!(std::io::stderr());
+        }
+    }
 }
 
 /// Wall-clock time of a closure, milliseconds.
