@@ -320,7 +320,7 @@ impl Progress {
         }
         self.last = Instant::now();
         self.shown = true;
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100).min(100);
         let width = 30;
         let filled = pct * width / 100;
         let _ = write!(
