@@ -89,6 +89,11 @@ if tshark -X lua_script:sim/wireshark/pasa.lua -o 6lowpan.context0:2001:db8::/64
     echo "tshark reports malformed frames in target/pasa-sim-demo/frames.pcap" >&2
     exit 1
 fi
+if tshark -r target/pasa-sim-demo/ipv6.pcap -V -o udp.check_checksum:TRUE 2>/dev/null \
+    | grep -qiE 'malformed|Expert Info \(Error|\[Checksum Status: Bad\]'; then
+    echo "tshark reports errors in target/pasa-sim-demo/ipv6.pcap" >&2
+    exit 1
+fi
 cargo run -q -p pasa-sim --locked -- scenarios --run all >/dev/null
 cargo run -q -p pasa-topology --bin pasa-topo --locked -- plan examples/figure6.pasa >/dev/null
 cargo run -q -p pasa-addrcodec --example codec_tour --locked >/dev/null

@@ -193,8 +193,11 @@ pub struct Sim {
     pub app: App,
     /// Largest state record a node writes (sizes every store).
     store_len: usize,
-    /// Frames and packets to record (pcap), with their time and endpoints.
+    /// Frames to record (pcap), with their time and endpoints.
     pub tap: Option<Tap>,
+    /// Native IPv6 packets to record (the decompressed view): what every node's stack and
+    /// the outside host send and receive, with the node (`u32::MAX` for the outside host).
+    pub ipv6_tap: Option<Tap>,
     /// The children of every node.
     children: pasa_topology::model::Children,
     /// Whether each node held a registered address after its last event, and how many do.
@@ -259,6 +262,7 @@ impl Sim {
             app: App::new(n, topo.prefix),
             store_len,
             tap: None,
+            ipv6_tap: None,
             children,
             joined_flag: vec![false; n],
             joined_n: 0,
@@ -540,8 +544,16 @@ impl Sim {
         match v.action {
             Action::Forward(n) => self.output(i, LinkDst::Neighbor(n), &out),
             Action::Send(d) | Action::Error { to: d, .. } => self.output(i, d, &out),
-            Action::Egress => self.output(i, LinkDst::External, &out),
+            Action::Egress => {
+                if let Some(t) = self.ipv6_tap.as_mut() {
+                    t(self.now, i, u32::MAX, &out);
+                }
+                self.output(i, LinkDst::External, &out)
+            }
             Action::Deliver => {
+                if let Some(t) = self.ipv6_tap.as_mut() {
+                    t(self.now, u32::MAX, i, &out);
+                }
                 let now = self.now;
                 let own = self.ipv6(i);
                 if let Some(reply) = self.app.deliver(now, i, own, &out) {
@@ -559,6 +571,9 @@ impl Sim {
             return;
         };
         let v = node.send(now, packet);
+        if let Some(t) = self.ipv6_tap.as_mut() {
+            t(now, i, u32::MAX, packet);
+        }
         self.act(i, v, packet);
     }
 
@@ -658,6 +673,9 @@ impl Sim {
                 self.local_send(node, &packet);
             }
             Event::Inbound(packet) => {
+                if let Some(t) = self.ipv6_tap.as_mut() {
+                    t(now, u32::MAX, 0, &packet);
+                }
                 let Some(root) = self.nodes[0].as_mut() else {
                     return true;
                 };

@@ -76,6 +76,10 @@ struct RunArgs {
     /// make large captures: about 80 octets per frame.
     #[arg(long)]
     pcap: bool,
+    /// Also write the decompressed view to DIR/ipv6.pcap: the native IPv6 packets every
+    /// node's stack and the outside host send and receive (raw IPv6 link type).
+    #[arg(long)]
+    pcap_ipv6: bool,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +138,22 @@ fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
     Ok(shared)
 }
 
+/// Records the native IPv6 packets into `out/ipv6.pcap` (LINKTYPE_IPV6).
+fn ipv6_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join("ipv6.pcap");
+    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let w = PcapWriter::raw_ipv6(BufWriter::new(file))?;
+    let shared = Rc::new(RefCell::new(Some(w)));
+    let tap = Rc::clone(&shared);
+    sim.ipv6_tap = Some(Box::new(move |now, _, _, packet| {
+        if let Some(w) = tap.borrow_mut().as_mut() {
+            let _ = w.write_ipv6(now * 1000, packet);
+        }
+    }));
+    Ok(shared)
+}
+
 fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     let cfg = SimConfig {
         seed: args.seed,
@@ -152,6 +172,11 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     } else {
         None
     };
+    let pcap6 = if args.pcap_ipv6 {
+        Some(ipv6_tap(&mut sim, &args.out)?)
+    } else {
+        None
+    };
     let (boot, boot_ms) = run::timed(|| run::bootstrap(&mut sim));
     let boot = boot?;
     let plan = TrafficPlan {
@@ -161,8 +186,11 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     let (traffic, traffic_ms) = run::timed(|| run::traffic(&mut sim, &plan));
     let wall = BTreeMap::from([("bootstrap", boot_ms), ("traffic", traffic_ms)]);
     sim.tap = None;
-    if let Some(w) = pcap.and_then(|p| p.borrow_mut().take()) {
-        w.into_inner()?;
+    sim.ipv6_tap = None;
+    for p in [pcap, pcap6].into_iter().flatten() {
+        if let Some(w) = p.borrow_mut().take() {
+            w.into_inner()?;
+        }
     }
     Ok(report::build(&sim, boot, traffic, wall))
 }
@@ -249,6 +277,7 @@ fn main_inner() -> Result<bool> {
                 out: out.clone(),
                 scenario: None,
                 pcap: true,
+                pcap_ipv6: true,
             };
             (simulate(t, &args)?, out)
         }
