@@ -23,11 +23,13 @@ use pasa_topology::{NodeRole as TopoRole, Topology};
 use crate::app::{self, App};
 use crate::store::SimStore;
 
-/// Children per role a simulated node can hold (the table capacity of its core).
+/// Children per role a simulated node holds by default (the table capacity of its core).
+/// `pasa-sim` picks the smallest of 8, 16, 32 and 64 that fits the topology, since the table
+/// is most of a node's memory at a million nodes.
 pub const CAPACITY: usize = 32;
 
 /// A simulated node's core.
-pub type SimNode = Node<SimStore, CAPACITY>;
+pub type SimNode<const N: usize = CAPACITY> = Node<SimStore, N>;
 
 /// How nodes start joining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,12 +176,12 @@ pub struct LinkStats {
 pub type Tap = Box<dyn FnMut(u64, u32, u32, &[u8])>;
 
 /// The simulator.
-pub struct Sim {
+pub struct Sim<const N: usize = CAPACITY> {
     /// The topology.
     pub topo: Topology,
     /// The run's knobs.
     pub cfg: SimConfig,
-    nodes: Vec<Option<SimNode>>,
+    nodes: Vec<Option<SimNode<N>>>,
     /// Scheduled timer per node (`u64::MAX`: none).
     timers: Vec<u64>,
     queue: BinaryHeap<Reverse<Queued>>,
@@ -219,7 +221,7 @@ pub fn index_of(ll: &LinkAddr) -> Option<u32> {
     }
 }
 
-impl Sim {
+impl<const N: usize> Sim<N> {
     /// A simulator for `topo`, nothing running yet.
     pub fn new(topo: Topology, cfg: SimConfig) -> Result<Self, SimError> {
         if !(0.0..1.0).contains(&cfg.loss) || cfg.loss.is_nan() {
@@ -238,19 +240,19 @@ impl Sim {
                     .iter()
                     .filter(|&&c| topo.nodes[c as usize].role == want)
                     .count();
-                if count > CAPACITY {
+                if count > N {
                     return Err(SimError::Capacity {
                         file: topo.source.clone(),
                         node: n.name.clone(),
                         role,
                         count,
-                        max: CAPACITY,
+                        max: N,
                     });
                 }
             }
         }
         let n = topo.nodes.len();
-        let store_len = SimNode::STATE_MAX_LEN + pasa_router::store::OVERHEAD;
+        let store_len = SimNode::<N>::STATE_MAX_LEN + pasa_router::store::OVERHEAD;
         Ok(Self {
             nodes: (0..n).map(|_| None).collect(),
             timers: vec![u64::MAX; n],
@@ -282,12 +284,12 @@ impl Sim {
     }
 
     /// Node `i`'s core, if it is up.
-    pub fn node(&self, i: u32) -> Option<&SimNode> {
+    pub fn node(&self, i: u32) -> Option<&SimNode<N>> {
         self.nodes.get(i as usize).and_then(Option::as_ref)
     }
 
     /// Node `i`'s core, mutably.
-    pub fn node_mut(&mut self, i: u32) -> Option<&mut SimNode> {
+    pub fn node_mut(&mut self, i: u32) -> Option<&mut SimNode<N>> {
         self.nodes.get_mut(i as usize).and_then(Option::as_mut)
     }
 
@@ -355,7 +357,7 @@ impl Sim {
     /// Puts a frame from node `from` on its link to `to`, now (frames from a device the
     /// simulator does not run, such as a rogue neighbour).
     pub fn inject(&mut self, from: u32, to: u32, frame: &[u8]) {
-        self.transmit(from, to, false, frame);
+        self.transmit(from, to, false, frame.to_vec());
     }
 
     /// True when every node that is up holds a registered address that extends its (current)
@@ -459,7 +461,7 @@ impl Sim {
     }
 
     /// Puts `frame` from `from` on the link to `to` (loss, MTU, delay).
-    fn transmit(&mut self, from: u32, to: u32, multicast: bool, frame: &[u8]) {
+    fn transmit(&mut self, from: u32, to: u32, multicast: bool, frame: Vec<u8>) {
         if !self.linked(from, to) || self.nodes[to as usize].is_none() {
             self.links.unreachable += 1;
             return;
@@ -486,7 +488,7 @@ impl Sim {
             0
         };
         if let Some(tap) = self.tap.as_mut() {
-            tap(self.now, from, to, frame);
+            tap(self.now, from, to, &frame);
         }
         let at = self.now + self.cfg.latency_ms + jitter;
         self.push(
@@ -495,13 +497,13 @@ impl Sim {
                 from,
                 to,
                 multicast,
-                frame: frame.to_vec(),
+                frame,
             },
         );
     }
 
     /// Sends node `i`'s output to where `dst` names.
-    fn output(&mut self, i: u32, dst: LinkDst, out: &[u8]) {
+    fn output(&mut self, i: u32, dst: LinkDst, out: Vec<u8>) {
         match dst {
             LinkDst::Neighbor(n) => match index_of(&n.ll) {
                 Some(j) => self.transmit(i, j, false, out),
@@ -515,13 +517,13 @@ impl Sim {
                 peers.extend_from_slice(self.children.of(i));
                 for j in peers {
                     if self.nodes[j as usize].is_some() {
-                        self.transmit(i, j, true, out);
+                        self.transmit(i, j, true, out.clone());
                     }
                 }
             }
             LinkDst::External => {
                 let now = self.now;
-                if let Some(reply) = self.app.outside_receives(now, out) {
+                if let Some(reply) = self.app.outside_receives(now, &out) {
                     let at = now + self.cfg.latency_ms;
                     self.push(at, Event::Inbound(reply));
                 }
@@ -542,13 +544,13 @@ impl Sim {
             return;
         }
         match v.action {
-            Action::Forward(n) => self.output(i, LinkDst::Neighbor(n), &out),
-            Action::Send(d) | Action::Error { to: d, .. } => self.output(i, d, &out),
+            Action::Forward(n) => self.output(i, LinkDst::Neighbor(n), out),
+            Action::Send(d) | Action::Error { to: d, .. } => self.output(i, d, out),
             Action::Egress => {
                 if let Some(t) = self.ipv6_tap.as_mut() {
                     t(self.now, i, u32::MAX, &out);
                 }
-                self.output(i, LinkDst::External, &out)
+                self.output(i, LinkDst::External, out)
             }
             Action::Deliver => {
                 if let Some(t) = self.ipv6_tap.as_mut() {
@@ -591,7 +593,7 @@ impl Sim {
             }
         }
         for (to, f) in sent {
-            self.output(i, to, &f);
+            self.output(i, to, f);
         }
         let Some(node) = self.nodes[i as usize].as_ref() else {
             return;
@@ -689,7 +691,7 @@ impl Sim {
 
     /// Runs events until `done` holds (checked after each), the queue empties, or virtual time
     /// passes `until`. Returns whether `done` held.
-    pub fn run_until(&mut self, until: u64, mut done: impl FnMut(&Sim) -> bool) -> bool {
+    pub fn run_until(&mut self, until: u64, mut done: impl FnMut(&Sim<N>) -> bool) -> bool {
         loop {
             if done(self) {
                 return true;
@@ -739,4 +741,20 @@ impl Sim {
     pub fn udp(&self, a: u32, dst: Ipv6Addr, payload: &[u8]) -> Option<Vec<u8>> {
         Some(app::udp_packet(self.ipv6(a)?, dst, 64, payload))
     }
+}
+
+/// The smallest table capacity (8, 16, 32 or 64) that holds every node's children of each
+/// role in `topo`, or `None` when a node has more than 64 of one role.
+pub fn capacity_for(topo: &Topology) -> Option<usize> {
+    let kids = topo.children();
+    let mut most = 0usize;
+    for i in 0..topo.nodes.len() as u32 {
+        let of = kids.of(i);
+        let routers = of
+            .iter()
+            .filter(|&&c| topo.nodes[c as usize].role == TopoRole::Router)
+            .count();
+        most = most.max(routers).max(of.len() - routers);
+    }
+    [8, 16, 32, 64].into_iter().find(|&c| most <= c)
 }

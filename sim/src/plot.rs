@@ -460,7 +460,7 @@ mod tests {
 
     fn kary_report() -> Report {
         let topo = pasa_topology::generate::kary(2, 2, 1).expect("fits");
-        let mut sim = Sim::new(topo, SimConfig::default()).expect("valid");
+        let mut sim: Sim = Sim::new(topo, SimConfig::default()).expect("valid");
         let boot = run::bootstrap(&mut sim).expect("bootstraps");
         let traffic = run::traffic(&mut sim, &TrafficPlan::default());
         report::build(&sim, boot, traffic, BTreeMap::new())

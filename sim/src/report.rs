@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use pasa_router::children::SlotState;
 use serde::Serialize;
 
-use crate::engine::{CAPACITY, LinkStats, Sim};
+use crate::engine::{LinkStats, Sim};
 use crate::run::{Bootstrap, TrafficReport};
 
 /// Octets per RPL storing-mode route (Contiki-NG 5.0).
@@ -155,8 +155,8 @@ pub struct ConfigSummary {
 }
 
 /// Builds the report of a finished run.
-pub fn build(
-    sim: &Sim,
+pub fn build<const N: usize>(
+    sim: &Sim<N>,
     bootstrap: Bootstrap,
     traffic: TrafficReport,
     wall: BTreeMap<&'static str, u64>,
@@ -249,8 +249,7 @@ pub fn build(
             rpl_storing: Summary::of(&storing),
             rpl_non_storing: Summary::of(&non_storing),
         },
-        pasa_table_bytes: (2 * CAPACITY * std::mem::size_of::<pasa_router::children::Slot>())
-            as u64,
+        pasa_table_bytes: (2 * N * std::mem::size_of::<pasa_router::children::Slot>()) as u64,
         header_bytes: Compare {
             pasa: Summary::of(&h_pasa),
             rpl_storing: Summary::of(&h_storing),

@@ -65,7 +65,7 @@ pub struct Bootstrap {
 }
 
 /// Bootstraps the network by messages; the root starts at time 0.
-pub fn bootstrap(sim: &mut Sim) -> Result<Bootstrap, SimError> {
+pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError> {
     let n = sim.len() as u32;
     let start = sim.now;
     let before = sim.links;
@@ -197,7 +197,7 @@ pub struct TrafficReport {
 }
 
 /// Sends the planned traffic and runs until it has settled.
-pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
+pub fn traffic<const N: usize>(sim: &mut Sim<N>, plan: &TrafficPlan) -> TrafficReport {
     let n = sim.len() as u32;
     let start = sim.now + 10;
     let mut at = start;
@@ -209,18 +209,19 @@ pub fn traffic(sim: &mut Sim, plan: &TrafficPlan) -> TrafficReport {
     // Flows are generated and sent in chunks, and the network runs between chunks, so that a
     // run of millions of flows never holds more than one chunk of packets in the queue.
     const CHUNK: usize = 10_000;
-    let send = |sim: &mut Sim, r: &mut TrafficReport, at: &mut u64, id: usize, a: u32, b: u32| {
-        if !sim.joined(a) {
-            return;
-        }
-        let Some(dst) = sim.ipv6(b) else { return };
-        let payload = app::payload(id as u64, *at, plan.payload_len);
-        if let Some(p) = sim.udp(a, dst, &payload) {
-            sim.schedule_send(a, *at, p);
-            r.flows += 1;
-            *at += 1;
-        }
-    };
+    let send =
+        |sim: &mut Sim<N>, r: &mut TrafficReport, at: &mut u64, id: usize, a: u32, b: u32| {
+            if !sim.joined(a) {
+                return;
+            }
+            let Some(dst) = sim.ipv6(b) else { return };
+            let payload = app::payload(id as u64, *at, plan.payload_len);
+            if let Some(p) = sim.udp(a, dst, &payload) {
+                sim.schedule_send(a, *at, p);
+                r.flows += 1;
+                *at += 1;
+            }
+        };
     match plan.flows {
         None if small => {
             r.all_pairs = true;

@@ -101,7 +101,7 @@ struct Run {
 
 impl Run {
     fn new(topo: Topology, cfg: SimConfig) -> Result<Self, SimError> {
-        let mut sim = Sim::new(topo, cfg)?;
+        let mut sim: Sim = Sim::new(topo, cfg)?;
         let b = run::bootstrap(&mut sim)?;
         let mut r = Self {
             sim,
@@ -227,7 +227,7 @@ fn power_loss(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
         return Err(SimError::Parameter("power-loss needs a host".into()));
     };
     let parent = topo.nodes[last as usize].parent.unwrap_or(0);
-    let mut sim = Sim::new(
+    let mut sim: Sim = Sim::new(
         topo,
         SimConfig {
             seed,
@@ -444,7 +444,7 @@ fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError
         seed,
         ..SimConfig::default()
     };
-    let mut sim = Sim::new(topo, cfg)?;
+    let mut sim: Sim = Sim::new(topo, cfg)?;
     // Bootstrap everyone but the rogue.
     let store = sim.fresh_store();
     sim.power_up(0, store)?;

@@ -11,7 +11,7 @@ const FIGURE6: &str = include_str!("../../examples/figure6.pasa");
 
 fn simulate(src: &str, cfg: SimConfig, plan: TrafficPlan, loss_after_boot: Option<f64>) -> Report {
     let topo = pasa_topology::parse(src, "test.pasa").unwrap();
-    let mut sim = Sim::new(topo, cfg).unwrap();
+    let mut sim: Sim = Sim::new(topo, cfg).unwrap();
     let boot = run::bootstrap(&mut sim).unwrap();
     if let Some(l) = loss_after_boot {
         sim.cfg.loss = l;

@@ -117,7 +117,7 @@ type SharedPcap = Rc<RefCell<Option<PcapWriter<BufWriter<File>>>>>;
 
 /// Records every frame put on a link into `out/frames.pcap` (Ethernet, EtherType 0xA0ED;
 /// virtual milliseconds as timestamps). Open it with `sim/wireshark/pasa.lua`.
-fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
+fn pcap_tap<const N: usize>(sim: &mut Sim<N>, out: &Path) -> Result<SharedPcap> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join("frames.pcap");
     let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -139,7 +139,7 @@ fn pcap_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
 }
 
 /// Records the native IPv6 packets into `out/ipv6.pcap` (LINKTYPE_IPV6).
-fn ipv6_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
+fn ipv6_tap<const N: usize>(sim: &mut Sim<N>, out: &Path) -> Result<SharedPcap> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join("ipv6.pcap");
     let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -154,7 +154,17 @@ fn ipv6_tap(sim: &mut Sim, out: &Path) -> Result<SharedPcap> {
     Ok(shared)
 }
 
+/// Simulates with the smallest table capacity that fits the topology.
 fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
+    match engine::capacity_for(&topo) {
+        Some(8) => simulate_with::<8>(topo, args),
+        Some(16) => simulate_with::<16>(topo, args),
+        Some(32) => simulate_with::<32>(topo, args),
+        _ => simulate_with::<64>(topo, args),
+    }
+}
+
+fn simulate_with<const N: usize>(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
     let cfg = SimConfig {
         seed: args.seed,
         latency_ms: args.latency,
@@ -166,7 +176,7 @@ fn simulate(topo: pasa_topology::Topology, args: &RunArgs) -> Result<Report> {
         },
         ..SimConfig::default()
     };
-    let mut sim = Sim::new(topo, cfg)?;
+    let mut sim = Sim::<N>::new(topo, cfg)?;
     let pcap = if args.pcap {
         Some(pcap_tap(&mut sim, &args.out)?)
     } else {
