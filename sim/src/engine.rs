@@ -184,7 +184,15 @@ pub struct Sim<const N: usize = CAPACITY> {
     nodes: Vec<Option<SimNode<N>>>,
     /// Scheduled timer per node (`u64::MAX`: none).
     timers: Vec<u64>,
+    /// Frames, starts and application events: few at a time, so this heap stays in cache.
     queue: BinaryHeap<Reverse<Queued>>,
+    /// Node timers: one per node, most far ahead (refreshes), kept apart from `queue` so that
+    /// a million pending timers do not slow down every frame. Events leave the two heaps in
+    /// one order, by time and then by scheduling order.
+    timer_queue: BinaryHeap<Reverse<Queued>>,
+    /// Parent of every node (`u32::MAX` for the root): the link check on every frame reads
+    /// this compact array instead of the topology's nodes.
+    parent_of: Vec<u32>,
     seq: u64,
     /// Virtual time, milliseconds.
     pub now: u64,
@@ -257,6 +265,12 @@ impl<const N: usize> Sim<N> {
             nodes: (0..n).map(|_| None).collect(),
             timers: vec![u64::MAX; n],
             queue: BinaryHeap::new(),
+            timer_queue: BinaryHeap::new(),
+            parent_of: topo
+                .nodes
+                .iter()
+                .map(|x| x.parent.unwrap_or(u32::MAX))
+                .collect(),
             seq: 0,
             now: 0,
             rng: SplitMix64::new(cfg.seed),
@@ -351,6 +365,9 @@ impl<const N: usize> Sim<N> {
         if let Some(n) = self.topo.nodes.get_mut(i as usize) {
             n.parent = Some(parent);
         }
+        if let Some(p) = self.parent_of.get_mut(i as usize) {
+            *p = parent;
+        }
         self.children = self.topo.children();
     }
 
@@ -391,11 +408,32 @@ impl<const N: usize> Sim<N> {
 
     fn push(&mut self, at: u64, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
+        let q = Reverse(Queued {
             at,
             seq: self.seq,
             event,
-        }));
+        });
+        if matches!(q.0.event, Event::Timer(_)) {
+            self.timer_queue.push(q);
+        } else {
+            self.queue.push(q);
+        }
+    }
+
+    /// The heap whose next event comes first, if any.
+    fn next_queue(&mut self) -> Option<&mut BinaryHeap<Reverse<Queued>>> {
+        match (self.queue.peek(), self.timer_queue.peek()) {
+            (None, None) => None,
+            (Some(_), None) => Some(&mut self.queue),
+            (None, Some(_)) => Some(&mut self.timer_queue),
+            (Some(Reverse(a)), Some(Reverse(b))) => {
+                if (a.at, a.seq) <= (b.at, b.seq) {
+                    Some(&mut self.queue)
+                } else {
+                    Some(&mut self.timer_queue)
+                }
+            }
+        }
     }
 
     /// Schedules node `i` to start at `at`.
@@ -456,7 +494,7 @@ impl<const N: usize> Sim<N> {
     }
 
     fn linked(&self, a: u32, b: u32) -> bool {
-        let p = |x: u32| self.topo.nodes.get(x as usize).and_then(|n| n.parent);
+        let p = |x: u32| self.parent_of.get(x as usize).copied();
         p(a) == Some(b) || p(b) == Some(a)
     }
 
@@ -609,13 +647,13 @@ impl<const N: usize> Sim<N> {
 
     /// Runs one event; false when the queue is empty or the next event is past `until`.
     pub fn step(&mut self, until: u64) -> bool {
-        let Some(Reverse(q)) = self.queue.peek() else {
+        let Some(queue) = self.next_queue() else {
             return false;
         };
-        if q.at > until {
+        if queue.peek().is_some_and(|Reverse(q)| q.at > until) {
             return false;
         }
-        let Some(Reverse(q)) = self.queue.pop() else {
+        let Some(Reverse(q)) = queue.pop() else {
             return false;
         };
         self.now = self.now.max(q.at);
