@@ -341,6 +341,12 @@ impl<S: Store, const N: usize> Node<S, N> {
             || dst == solicited
             || (dst == ALL_ROUTERS && self.cfg.role != crate::config::NodeRole::Host);
         if !mine {
+            // A group this node is not in (a host hears RSs to all routers on a shared link):
+            // normal, ignored. A unicast address of another node: not for us.
+            if dst.is_multicast() {
+                crate::stats::Stats::bump(&mut self.stats.nd_ignored);
+                return Self::consumed();
+            }
             return self.drop(DropReason::NdUnexpected);
         }
         if d.ip.next_header != icmpv6::NEXT_HEADER_ICMPV6 {

@@ -157,7 +157,8 @@ fn seeds_reach_the_paths_they_are_named_for() {
         ("rs_joiner_to_root.bin", send_to(&ll::JOINER)),
         ("rs_joiner_to_1010.bin", send_to(&ll::JOINER)),
         ("rs_router_10_to_root.bin", send_to(&ll::R10)),
-        ("rs_at_joiner.bin", nd_unexpected),
+        // A host is not in the all-routers group: the RS is ignored (counted as nd_ignored).
+        ("rs_at_joiner.bin", Action::Consumed),
         ("rs_hop_limit_64.bin", Action::Drop(DropReason::NdInvalid)),
         (
             "rs_bad_checksum.bin",

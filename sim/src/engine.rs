@@ -37,7 +37,8 @@ pub enum JoinOrder {
     /// One node at a time, in the topology's declaration order (each starts when the previous
     /// one holds its address), so the addresses must equal `pasa-topo plan`'s.
     Declared,
-    /// Every node at a random time within the first second per 100 nodes, in random order:
+    /// Every node at a random time within the first n/10 milliseconds (at least 1 s), in
+    /// random order:
     /// children often start before their parents and solicit until the parent is up.
     Random,
     /// Level by level: the nodes of each depth start in random order, within a short window,

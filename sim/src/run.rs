@@ -89,7 +89,9 @@ pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError
                 let j = sim.random_below(k as u64 + 1) as usize;
                 order.swap(k, j);
             }
-            let spread = (u64::from(n) * 10).max(1000);
+            // Everyone starts within n/10 ms (at least 1 s): a new registrar announces itself,
+            // so children that started early join as soon as their parent does.
+            let spread = (u64::from(n) / 10).max(1000);
             for i in order {
                 let at = start + sim.random_below(spread);
                 sim.schedule_start(i, at);
