@@ -28,6 +28,9 @@ use crate::store::SimStore;
 /// is most of a node's memory at a million nodes.
 pub const CAPACITY: usize = 32;
 
+/// Most recycled frame buffers kept.
+const POOL_MAX: usize = 65_536;
+
 /// A simulated node's core.
 pub type SimNode<const N: usize = CAPACITY> = Node<SimStore, N>;
 
@@ -191,6 +194,8 @@ pub struct Sim<const N: usize = CAPACITY> {
     /// a million pending timers do not slow down every frame. Events leave the two heaps in
     /// one order, by time and then by scheduling order.
     timer_queue: BinaryHeap<Reverse<Queued>>,
+    /// Recycled frame buffers.
+    pool: Vec<Vec<u8>>,
     /// Parent of every node (`u32::MAX` for the root): the link check on every frame reads
     /// this compact array instead of the topology's nodes.
     parent_of: Vec<u32>,
@@ -267,6 +272,7 @@ impl<const N: usize> Sim<N> {
             timers: vec![u64::MAX; n],
             queue: BinaryHeap::new(),
             timer_queue: BinaryHeap::new(),
+            pool: Vec::new(),
             parent_of: topo
                 .nodes
                 .iter()
@@ -575,7 +581,11 @@ impl<const N: usize> Sim<N> {
         if v.len == 0 {
             return;
         }
-        let mut out = vec![0u8; v.len];
+        // Frame buffers are recycled: a hop takes one from the pool and gives the frame it
+        // consumed back, instead of a malloc and a free per hop.
+        let mut out = self.pool.pop().unwrap_or_default();
+        out.clear();
+        out.resize(v.len, 0);
         let Some(node) = self.nodes[i as usize].as_ref() else {
             return;
         };
@@ -690,6 +700,9 @@ impl<const N: usize> Sim<N> {
                 if control {
                     self.service(to);
                     self.note(to);
+                }
+                if self.pool.len() < POOL_MAX {
+                    self.pool.push(frame);
                 }
             }
             Event::Timer(i) => {
