@@ -82,11 +82,9 @@ enum Plan {
         seq: u32,
         decrement: bool,
     },
-    /// Root: decode an IP-in-IP frame and re-compress its packet with a PASA-6LoRH.
-    Reroute {
-        from: LinkAddr,
-    },
-    /// Compress the native input as planned in [`Pending`].
+    /// Compress the header fields and the body parked in [`Pending`] as planned there: a
+    /// native packet from the local stack or from outside, or (root) the packet of an
+    /// IP-in-IP frame re-routed down with a PASA-6LoRH.
     Compress {
         seq: u32,
     },
@@ -820,22 +818,12 @@ impl<S: Store, const N: usize> Node<S, N> {
                 hop_limit: d.ip.hop_limit.wrapping_sub(1),
                 ..d.ip
             };
-            let len = match frame::compressed_len(
-                &ip,
-                d.udp,
-                d.payload,
-                &self.codec(),
-                &self.compress_opts(),
-            ) {
-                Ok(n) if n <= usize::from(self.cfg.mtu) => n,
-                _ => return self.drop(DropReason::TxEncode),
+            let body_at = rx.frame.len().saturating_sub(d.payload.len());
+            let Some(v) = self.park_frame(next, ip, d.udp, d.payload, body_at) else {
+                return self.drop(DropReason::TxEncode);
             };
             Stats::bump(&mut self.stats.forwarded);
-            return Self::verdict(
-                Action::Forward(next),
-                len,
-                Plan::Reroute { from: rx.from.ll },
-            );
+            return v;
         }
         let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
         Stats::bump(&mut self.stats.egressed);
@@ -850,17 +838,50 @@ impl<S: Store, const N: usize> Node<S, N> {
         )
     }
 
-    /// Parks the header fields (as they go out) and the body position of a native packet.
-    fn park_native(&mut self, ip: iphc::Repr, n: &frame::Native<'_>) {
+    /// Plans the frame of `ip`, `udp` and `body` (which sits at `body_at` in the input),
+    /// parks the plan and the header fields for `emit`, and returns the verdict forwarding it
+    /// to `next`; `None` when it cannot be encoded within the MTU. The packet is read once,
+    /// when deciding: `emit` writes from what was parked.
+    #[inline(always)]
+    fn park_frame(
+        &mut self,
+        next: Neighbor,
+        ip: iphc::Repr,
+        udp: Option<pasa_addrcodec::wire::nhc::UdpRepr>,
+        body: &[u8],
+        body_at: usize,
+    ) -> Option<Verdict> {
+        let total =
+            match frame::plan_parts(&ip, udp, body.len(), &self.codec(), &self.compress_opts()) {
+                // Written straight into its field: moving a fresh plan through temporaries stalled
+                // on store forwarding (docs/performance.md).
+                Ok(p) if p.total <= usize::from(self.mtu) => {
+                    self.pending.frame = Some(p);
+                    p.total
+                }
+                _ => return None,
+            };
         self.pending.ip = Some(ip);
-        self.pending.udp = n.udp;
+        self.pending.udp = udp;
+        self.pending.payload_at = u16::try_from(body_at).unwrap_or(u16::MAX);
+        self.pending.body_len = u16::try_from(body.len()).unwrap_or(u16::MAX);
+        let seq = self.park(PendingKind::Frame);
+        Some(Self::verdict(
+            Action::Forward(next),
+            total,
+            Plan::Compress { seq },
+        ))
+    }
+
+    /// Where the body of a native packet starts: after the IPv6 header, and the UDP header
+    /// when `compress` carries it as NHC.
+    fn native_body_at(n: &frame::Native<'_>) -> usize {
         let udp = if n.udp.is_some() {
             pasa_addrcodec::wire::nhc::UDP_HEADER_LEN
         } else {
             0
         };
-        self.pending.payload_at = frame::IPV6_HEADER_LEN.saturating_add(udp) as u16;
-        self.pending.body_len = u16::try_from(n.body.len()).unwrap_or(u16::MAX);
+        frame::IPV6_HEADER_LEN.saturating_add(udp)
     }
 
     /// Parks a decoded frame of `frame_len` octets for `emit`.
@@ -1083,23 +1104,11 @@ impl<S: Store, const N: usize> Node<S, N> {
                 }
             }
         };
-        let total = match frame::plan_parts(
-            &n.ip,
-            n.udp,
-            n.body.len(),
-            &self.codec(),
-            &self.compress_opts(),
-        ) {
-            Ok(p) if p.total <= usize::from(self.cfg.mtu) => {
-                self.pending.frame = Some(p);
-                p.total
-            }
-            _ => return self.drop(DropReason::TxEncode),
+        let Some(v) = self.park_frame(next, n.ip, n.udp, n.body, Self::native_body_at(&n)) else {
+            return self.drop(DropReason::TxEncode);
         };
         Stats::bump(&mut self.stats.originated);
-        self.park_native(n.ip, &n);
-        let seq = self.park(PendingKind::Frame);
-        Self::verdict(Action::Forward(next), total, Plan::Compress { seq })
+        v
     }
 
     /// Root only: handles a native IPv6 packet from outside the domain (SPEC.md §1.6). Nothing
@@ -1177,24 +1186,12 @@ impl<S: Store, const N: usize> Node<S, N> {
             hop_limit: n.ip.hop_limit.wrapping_sub(1),
             ..n.ip
         };
-        let total = match frame::plan_parts(
-            &ip,
-            n.udp,
-            n.body.len(),
-            &self.codec(),
-            &self.compress_opts(),
-        ) {
-            Ok(p) if p.total <= usize::from(self.cfg.mtu) => {
-                self.pending.frame = Some(p);
-                p.total
-            }
-            _ => return self.drop(DropReason::TxEncode),
+        let Some(v) = self.park_frame(next, ip, n.udp, n.body, Self::native_body_at(&n)) else {
+            return self.drop(DropReason::TxEncode);
         };
         Stats::bump(&mut self.stats.ingressed);
         Stats::bump(&mut self.stats.forwarded);
-        self.park_native(ip, &n);
-        let seq = self.park(PendingKind::Frame);
-        Self::verdict(Action::Forward(next), total, Plan::Compress { seq })
+        v
     }
 
     /// Writes the output of `v` into `out[..v.len]`, reading `input`: the frame given to
@@ -1276,26 +1273,8 @@ impl<S: Store, const N: usize> Node<S, N> {
                 }
                 Ok(n)
             }
-            Plan::Reroute { from } => {
-                let cfg = self.codec();
-                let d = frame::decode(
-                    input,
-                    &cfg,
-                    LinkAddrs {
-                        src: Some(from.as_bytes()),
-                        dst: None,
-                    },
-                )
-                .map_err(|_| EmitError::Input)?;
-                let ip = iphc::Repr {
-                    hop_limit: d.ip.hop_limit.saturating_sub(1),
-                    ..d.ip
-                };
-                frame::compress_parts(&ip, d.udp, d.payload, &cfg, &self.compress_opts(), out)
-                    .map_err(|_| EmitError::Input)
-            }
             Plan::Compress { seq } => {
-                // The header fields were parsed (and the hop limit lowered) when deciding; the
+                // The header fields were read (and the hop limit lowered) when deciding; the
                 // body is the input from `payload_at` (its length was checked then too).
                 let p = self.pending_for(seq, PendingKind::Frame)?;
                 let (Some(plan), Some(ip)) = (p.frame.as_ref(), p.ip.as_ref()) else {
