@@ -115,6 +115,19 @@ fn build<S: Store, const N: usize>(
     let gaao_type = node.cfg.registrar.gaao_type;
     let mut opts = [0u8; OPTIONS_MAX];
     let mut at = 0usize;
+    // A registrar's NA: solicited, from a router, to the asking neighbour.
+    let answer = |peer: LinkAddr, target| {
+        (
+            NdKind::NeighborAdvert {
+                router: true,
+                solicited: true,
+                override_: false,
+                target,
+            },
+            link_local(&peer),
+            Some(peer),
+        )
+    };
     let (kind, dst, peer) = match *m {
         ControlMsg::Rs => {
             put(&mut opts, &mut at, |b| sllao.emit_slice(b));
@@ -186,29 +199,11 @@ fn build<S: Store, const N: usize>(
             put(&mut opts, &mut at, |b| {
                 gaao.emit_slice_with_type(b, gaao_type)
             });
-            (
-                NdKind::NeighborAdvert {
-                    router: true,
-                    solicited: true,
-                    override_: false,
-                    target,
-                },
-                link_local(&peer),
-                Some(peer),
-            )
+            answer(peer, target)
         }
         ControlMsg::NaEaro { peer, target, earo } => {
             put(&mut opts, &mut at, |b| earo.emit_slice(b));
-            (
-                NdKind::NeighborAdvert {
-                    router: true,
-                    solicited: true,
-                    override_: false,
-                    target,
-                },
-                link_local(&peer),
-                Some(peer),
-            )
+            answer(peer, target)
         }
     };
     let src = node.ll_ip;

@@ -115,14 +115,25 @@ enum Cmd {
 /// The capture, shared between the simulator's tap and the code that closes it.
 type SharedPcap = Rc<RefCell<Option<PcapWriter<BufWriter<File>>>>>;
 
+/// Opens `out/name` as a capture (`ethernet`, or raw IPv6), shared between the simulator's
+/// tap and the code that closes it.
+fn open_capture(out: &Path, name: &str, ethernet: bool) -> Result<SharedPcap> {
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join(name);
+    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let file = BufWriter::new(file);
+    let w = if ethernet {
+        PcapWriter::ethernet(file)?
+    } else {
+        PcapWriter::raw_ipv6(file)?
+    };
+    Ok(Rc::new(RefCell::new(Some(w))))
+}
+
 /// Records every frame put on a link into `out/frames.pcap` (Ethernet, EtherType 0xA0ED;
 /// virtual milliseconds as timestamps). Open it with `sim/wireshark/pasa.lua`.
 fn pcap_tap<const N: usize>(sim: &mut Sim<N>, out: &Path) -> Result<SharedPcap> {
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let path = out.join("frames.pcap");
-    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    let w = PcapWriter::ethernet(BufWriter::new(file))?;
-    let shared = Rc::new(RefCell::new(Some(w)));
+    let shared = open_capture(out, "frames.pcap", true)?;
     let tap = Rc::clone(&shared);
     sim.tap = Some(Box::new(move |now, from, to, frame| {
         let mac = |i: u32| -> [u8; 6] {
@@ -140,14 +151,11 @@ fn pcap_tap<const N: usize>(sim: &mut Sim<N>, out: &Path) -> Result<SharedPcap> 
 
 /// Records the native IPv6 packets into `out/ipv6.pcap` (LINKTYPE_IPV6).
 fn ipv6_tap<const N: usize>(sim: &mut Sim<N>, out: &Path) -> Result<SharedPcap> {
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let path = out.join("ipv6.pcap");
-    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    let w = PcapWriter::raw_ipv6(BufWriter::new(file))?;
-    let shared = Rc::new(RefCell::new(Some(w)));
+    let shared = open_capture(out, "ipv6.pcap", false)?;
     let tap = Rc::clone(&shared);
     sim.ipv6_tap = Some(Box::new(move |now, _, _, packet| {
         if let Some(w) = tap.borrow_mut().as_mut() {
+            // A failed write shows when the writer is flushed at the end.
             let _ = w.write_ipv6(now * 1000, packet);
         }
     }));
