@@ -64,6 +64,15 @@ pub struct Bootstrap {
     pub missing: Vec<String>,
 }
 
+/// Starts node `i` now and runs until it holds its address (at most [`JOIN_LIMIT_MS`]);
+/// returns whether it does.
+pub fn join_one<const N: usize>(sim: &mut Sim<N>, i: u32) -> bool {
+    let at = sim.now + 1;
+    sim.schedule_start(i, at);
+    let limit = sim.now + JOIN_LIMIT_MS;
+    sim.run_until(limit, |s| s.joined(i))
+}
+
 /// Bootstraps the network by messages; the root starts at time 0.
 pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError> {
     let n = sim.len() as u32;
@@ -75,10 +84,7 @@ pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError
         JoinOrder::Declared => {
             let mut p = Progress::new("bootstrap");
             for i in 1..n {
-                let at = sim.now + 1;
-                sim.schedule_start(i, at);
-                let limit = sim.now + JOIN_LIMIT_MS;
-                sim.run_until(limit, |s| s.joined(i));
+                join_one(sim, i);
                 p.tick(i as usize + 1, n as usize);
             }
             p.finish();

@@ -99,7 +99,30 @@ struct Run {
     checks: Vec<Check>,
 }
 
+/// The default link model with `seed`.
+fn seeded(seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        ..SimConfig::default()
+    }
+}
+
 impl Run {
+    /// Every node but `except` joined, one at a time in declaration order.
+    fn all_but(topo: Topology, seed: u64, except: u32) -> Result<Self, SimError> {
+        let n = topo.nodes.len() as u32;
+        let mut sim: Sim = Sim::new(topo, seeded(seed))?;
+        let store = sim.fresh_store();
+        sim.power_up(0, store)?;
+        for i in (1..n).filter(|&i| i != except) {
+            run::join_one(&mut sim, i);
+        }
+        Ok(Self {
+            sim,
+            checks: Vec::new(),
+        })
+    }
+
     fn new(topo: Topology, cfg: SimConfig) -> Result<Self, SimError> {
         let mut sim: Sim = Sim::new(topo, cfg)?;
         let b = run::bootstrap(&mut sim)?;
@@ -183,13 +206,7 @@ impl Run {
 }
 
 fn reboot(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(
-        topo,
-        SimConfig {
-            seed,
-            ..SimConfig::default()
-        },
-    )?;
+    let mut r = Run::new(topo, seeded(seed))?;
     for role in [NodeRole::Router, NodeRole::Host] {
         let Some(i) = r.pick(role) else { continue };
         let before = r.sim.address(i);
@@ -227,27 +244,7 @@ fn power_loss(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
         return Err(SimError::Parameter("power-loss needs a host".into()));
     };
     let parent = topo.nodes[last as usize].parent.unwrap_or(0);
-    let mut sim: Sim = Sim::new(
-        topo,
-        SimConfig {
-            seed,
-            ..SimConfig::default()
-        },
-    )?;
-    let store = sim.fresh_store();
-    sim.power_up(0, store)?;
-    for i in 1..n {
-        if i == last {
-            continue;
-        }
-        sim.schedule_start(i, sim.now + 1);
-        let limit = sim.now + run::JOIN_LIMIT_MS;
-        sim.run_until(limit, |s| s.joined(i));
-    }
-    let mut r = Run {
-        sim,
-        checks: Vec::new(),
-    };
+    let mut r = Run::all_but(topo, seed, last)?;
     // The next write stops after 20 octets: the record header and a bit of the payload.
     let mut store = r.sim.power_down(parent).unwrap_or_default();
     store.cut_after = Some(20);
@@ -304,13 +301,7 @@ fn lossy_bootstrap(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
 }
 
 fn router_removed(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(
-        topo,
-        SimConfig {
-            seed,
-            ..SimConfig::default()
-        },
-    )?;
+    let mut r = Run::new(topo, seeded(seed))?;
     let Some(dead) = r
         .sim
         .topo
@@ -440,23 +431,7 @@ fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError
         pos: Default::default(),
     });
     let rogue = (topo.nodes.len() - 1) as u32;
-    let cfg = SimConfig {
-        seed,
-        ..SimConfig::default()
-    };
-    let mut sim: Sim = Sim::new(topo, cfg)?;
-    // Bootstrap everyone but the rogue.
-    let store = sim.fresh_store();
-    sim.power_up(0, store)?;
-    for i in 1..rogue {
-        sim.schedule_start(i, sim.now + 1);
-        let limit = sim.now + run::JOIN_LIMIT_MS;
-        sim.run_until(limit, |s| s.joined(i));
-    }
-    let mut r = Run {
-        sim,
-        checks: Vec::new(),
-    };
+    let mut r = Run::all_but(topo, seed, rogue)?;
     let held = |s: &Sim| s.node(target).map_or(0, |x| x.children().iter().count());
     let before = held(&r.sim);
     let prefix = r.sim.prefix();
@@ -493,13 +468,7 @@ fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError
 }
 
 fn expiry_reuse(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(
-        topo,
-        SimConfig {
-            seed,
-            ..SimConfig::default()
-        },
-    )?;
+    let mut r = Run::new(topo, seeded(seed))?;
     let Some(h) = r.pick(NodeRole::Host) else {
         return Err(SimError::Parameter("expiry-reuse needs a host".into()));
     };
@@ -533,13 +502,7 @@ fn expiry_reuse(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
 }
 
 fn root_reboot(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(
-        topo,
-        SimConfig {
-            seed,
-            ..SimConfig::default()
-        },
-    )?;
+    let mut r = Run::new(topo, seeded(seed))?;
     let before = r.sim.addresses();
     // Offers by every registrar but the root, whose counters restart with it.
     let offers = |s: &Sim| {
