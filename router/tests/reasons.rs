@@ -24,18 +24,25 @@ fn nb(i: usize) -> Neighbor {
     }
 }
 
-fn compress(pkt: &[u8]) -> Vec<u8> {
-    let c = contexts();
-    let mut out = vec![0u8; pkt.len() + 64];
-    let n = frame::compress(
-        pkt,
-        &CodecConfig::new(&c),
-        &CompressOptions::new(Prefix64::DOC),
-        &mut out,
+/// An ICMPv6 Destination Unreachable (code 3) from 11 to 10111, quoting 40 octets.
+fn unreachable_error() -> Vec<u8> {
+    let mut err = vec![0u8; 48];
+    ErrorRepr {
+        kind: ErrorKind::DstUnreachable(3),
+    }
+    .emit(
+        &ip(addr("11")),
+        &ip(addr("10111")),
+        &[0x60; 40],
+        1240,
+        &mut err,
     )
     .unwrap();
-    out.truncate(n);
-    out
+    err
+}
+
+fn compress(pkt: &[u8]) -> Vec<u8> {
+    lowpan(pkt, LinkAddrs::default())
 }
 
 /// A PASA frame from `src` to `dst`.
@@ -208,18 +215,7 @@ fn icmp_errors_obey_rfc4443_suppression_and_the_token_bucket() {
     let (v, _) = receive_m(&mut net, r10, at("1"), true, &pasa_frame("11", "10111", 64));
     assert_eq!(v.action, Action::Drop(DropReason::NoSuchChild));
     // B45: no error about an ICMPv6 error.
-    let mut err = vec![0u8; 48];
-    ErrorRepr {
-        kind: ErrorKind::DstUnreachable(3),
-    }
-    .emit(
-        &ip(addr("11")),
-        &ip(addr("10111")),
-        &[0x60; 40],
-        1240,
-        &mut err,
-    )
-    .unwrap();
+    let err = unreachable_error();
     let b =
         etherparse::PacketBuilder::ipv6(ip(addr("11")).octets(), ip(addr("10111")).octets(), 64);
     let mut pkt = Vec::new();
@@ -497,24 +493,10 @@ fn codec_refusals_are_counted_by_the_node() {
 fn an_error_behind_extension_headers_is_still_not_answered() {
     let mut net = figure6();
     // IPv6 | Hop-by-Hop (8 octets) | ICMPv6 Destination Unreachable, to an unassigned child.
-    let mut err = vec![0u8; 48];
-    ErrorRepr {
-        kind: ErrorKind::DstUnreachable(3),
-    }
-    .emit(
-        &ip(addr("11")),
-        &ip(addr("10111")),
-        &[0x60; 40],
-        1240,
-        &mut err,
-    )
-    .unwrap();
+    let err = unreachable_error();
     let mut payload = vec![icmpv6::NEXT_HEADER_ICMPV6, 0, 1, 4, 0, 0, 0, 0];
     payload.extend_from_slice(&err);
-    let mut pkt = vec![0x60, 0, 0, 0, 0, payload.len() as u8, 0, 64];
-    pkt.extend_from_slice(&ip(addr("11")).octets());
-    pkt.extend_from_slice(&ip(addr("10111")).octets());
-    pkt.extend_from_slice(&payload);
+    let pkt = ipv6_packet(ip(addr("11")), ip(addr("10111")), 0, 64, &payload);
     let (v, _) = receive(&mut net, at("10"), at("1"), &compress(&pkt));
     assert_eq!(v.action, Action::Drop(DropReason::NoSuchChild));
     assert_eq!(net.node(at("10")).stats().icmp_suppressed, 1);
@@ -604,10 +586,7 @@ fn a_short_icmpv6_message_is_icmp_len() {
         pasa_router::control::link_local(&mac(at("100"))),
         pasa_router::control::link_local(&mac(at("10"))),
     );
-    let mut pkt = vec![0x60, 0, 0, 0, 0, 2, 58, 255];
-    pkt.extend_from_slice(&src.octets());
-    pkt.extend_from_slice(&dst.octets());
-    pkt.extend_from_slice(&[135, 0]);
+    let pkt = ipv6_packet(src, dst, icmpv6::NEXT_HEADER_ICMPV6, 255, &[135, 0]);
     let (v, _) = receive(&mut net, at("10"), at("100"), &compress(&pkt));
     assert_eq!(dropped(&v), DropReason::IcmpLen);
 }

@@ -6,7 +6,7 @@ mod common;
 use std::net::Ipv6Addr;
 
 use common::*;
-use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
+use pasa_addrcodec::frame::{self, CodecConfig};
 use pasa_addrcodec::wire::icmpv6::{NdKind, NdRepr};
 use pasa_addrcodec::wire::iphc::LinkAddrs;
 use pasa_addrcodec::wire::nd::{
@@ -47,26 +47,59 @@ fn nd_frame_with(
     elide_dst: bool,
 ) -> Vec<u8> {
     let (src, dst) = (link_local(&mac(from)), link_local(&mac(to)));
+    let (ms, md) = (mac(from), mac(to));
+    let link = LinkAddrs {
+        src: Some(ms.as_bytes()),
+        dst: elide_dst.then_some(md.as_bytes()),
+    };
+    lowpan(&nd_packet(src, dst, hl, kind, options), link)
+}
+
+/// A native ND packet from `src` to `dst` with Hop Limit `hl`.
+fn nd_packet(src: Ipv6Addr, dst: Ipv6Addr, hl: u8, kind: NdKind, options: &[u8]) -> Vec<u8> {
     let nd = NdRepr { kind, options };
     let mut msg = vec![0u8; nd.buffer_len()];
     nd.emit(&src, &dst, &mut msg).unwrap();
-    let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, hl];
-    pkt.extend_from_slice(&src.octets());
-    pkt.extend_from_slice(&dst.octets());
-    pkt.extend_from_slice(&msg);
-    let c = contexts();
-    let mut out = vec![0u8; pkt.len() + 16];
-    let (ms, md) = (mac(from), mac(to));
-    let opts = CompressOptions {
-        link: LinkAddrs {
-            src: Some(ms.as_bytes()),
-            dst: elide_dst.then_some(md.as_bytes()),
-        },
-        ..CompressOptions::new(Prefix64::DOC)
-    };
-    let n = frame::compress(&pkt, &CodecConfig::new(&c), &opts, &mut out).unwrap();
-    out.truncate(n);
-    out
+    ipv6_packet(src, dst, 58, hl, &msg)
+}
+
+/// ND options: the SLLAO of `from`, then what `more` writes (returning its length).
+fn sllao_and(from: usize, more: impl FnOnce(&mut [u8]) -> usize) -> Vec<u8> {
+    let mut o = vec![0u8; 128];
+    let mut at = LlaoRepr {
+        kind: LlaoKind::Source,
+        addr: mac(from),
+    }
+    .emit_slice(&mut o)
+    .unwrap();
+    at += more(&mut o[at..]);
+    o.truncate(at);
+    o
+}
+
+/// The 6CIO of `role` with the GAAO support bit, written at the start of `b`.
+fn cio(role: Role, b: &mut [u8]) -> usize {
+    CioRepr::for_role(role)
+        .with_m(nd::DEFAULT_M_MASK)
+        .emit_slice(b)
+        .unwrap()
+}
+
+/// RS/RA options: SLLAO of `from`, 6CIO of `role`.
+fn sllao_cio(from: usize, role: Role) -> Vec<u8> {
+    sllao_and(from, |b| cio(role, b))
+}
+
+/// An RA with the given router lifetime.
+fn ra_kind(router_lifetime_s: u16) -> NdKind {
+    NdKind::RouterAdvert {
+        cur_hop_limit: 64,
+        managed: false,
+        other: false,
+        router_lifetime_s,
+        reachable_ms: 0,
+        retrans_ms: 0,
+    }
 }
 
 fn gaao_request(rovr: Rovr, aaf: u8) -> GaaoRepr {
@@ -84,22 +117,10 @@ fn gaao_request(rovr: Rovr, aaf: u8) -> GaaoRepr {
 
 /// NS(GAAO) options: SLLAO, GAAO, 6CIO of `role`.
 fn ns_gaao_opts(from: usize, g: &GaaoRepr, role: Role) -> Vec<u8> {
-    let mut o = vec![0u8; 128];
-    let mut at = LlaoRepr {
-        kind: LlaoKind::Source,
-        addr: mac(from),
-    }
-    .emit_slice(&mut o)
-    .unwrap();
-    at += g
-        .emit_slice_with_type(&mut o[at..], nd::DEFAULT_GAAO_TYPE)
-        .unwrap();
-    at += CioRepr::for_role(role)
-        .with_m(nd::DEFAULT_M_MASK)
-        .emit_slice(&mut o[at..])
-        .unwrap();
-    o.truncate(at);
-    o
+    sllao_and(from, |b| {
+        let n = g.emit_slice_with_type(b, nd::DEFAULT_GAAO_TYPE).unwrap();
+        n + cio(role, &mut b[n..])
+    })
 }
 
 fn earo(rovr: Rovr, tid: u8, lifetime_min: u16) -> EaroRepr {
@@ -117,16 +138,7 @@ fn earo(rovr: Rovr, tid: u8, lifetime_min: u16) -> EaroRepr {
 }
 
 fn ns_earo_opts(from: usize, e: &EaroRepr) -> Vec<u8> {
-    let mut o = vec![0u8; 128];
-    let mut at = LlaoRepr {
-        kind: LlaoKind::Source,
-        addr: mac(from),
-    }
-    .emit_slice(&mut o)
-    .unwrap();
-    at += e.emit_slice(&mut o[at..]).unwrap();
-    o.truncate(at);
-    o
+    sllao_and(from, |b| e.emit_slice(b).unwrap())
 }
 
 fn ns(target: Ipv6Addr) -> NdKind {
@@ -418,27 +430,13 @@ fn ten_thousand_requests_from_one_neighbour_stay_bounded() {
 fn full_table_refuses_with_neighbor_cache_full() {
     let mut r: Node<MemStore<4096>, 2> =
         Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
-    let mut statuses = vec![];
-    for i in 1..=3usize {
-        let f = nd_frame(
-            i,
-            0,
-            255,
-            ns(link_local(&mac(i))),
-            &ns_gaao_opts(i, &gaao_request(rovr(i), 0), Role::Host),
-        );
-        let v = r.receive(
-            0,
-            &Rx {
-                from: nb(i),
-                multicast: false,
-                frame: &f,
-            },
-        );
-        let mut out = vec![0u8; v.len];
-        r.emit(&v, &f, &mut out).unwrap();
-        statuses.push(out.len());
-    }
+    let statuses: Vec<u8> = (1..=3usize)
+        .map(|i| request(&mut r, 0, i, rovr(i), Role::Host).status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [status::SUCCESS, status::SUCCESS, status::CACHE_FULL]
+    );
     assert_eq!(r.stats().reg_refused_full, 1);
     assert_eq!(r.children().iter().count(), 2);
 }
@@ -501,42 +499,7 @@ fn stores_and_records_the_node_cannot_use_are_refused_at_start() {
     let mut r: Node<MemStore<4096>, 8> =
         Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
     for i in 1..=5 {
-        let a = assigned(&{
-            let f = nd_frame(
-                i,
-                0,
-                255,
-                ns(link_local(&mac(i))),
-                &ns_gaao_opts(i, &gaao_request(rovr(i), 0), Role::Host),
-            );
-            let v = r.receive(
-                0,
-                &Rx {
-                    from: nb(i),
-                    multicast: false,
-                    frame: &f,
-                },
-            );
-            let mut out = vec![0u8; v.len];
-            r.emit(&v, &f, &mut out).unwrap();
-            let c = contexts();
-            let d = frame::decode(
-                &out,
-                &CodecConfig::new(&c),
-                LinkAddrs {
-                    src: Some(mac(0).as_bytes()),
-                    dst: Some(mac(i).as_bytes()),
-                },
-            )
-            .unwrap();
-            let nd = NdRepr::parse(d.payload).unwrap();
-            GaaoRepr::parse(&nd::GaaoPacket::new_unchecked(
-                nd::find(nd.options, nd::DEFAULT_GAAO_TYPE)
-                    .unwrap()
-                    .unwrap(),
-            ))
-            .unwrap()
-        });
+        let a = assigned(&request(&mut r, 0, i, rovr(i), Role::Host));
         assert_eq!(a.len_bits(), i as u8 + 1);
     }
     let store = r.into_store();
@@ -586,14 +549,7 @@ fn bad_nd_messages_are_discarded() {
         feed(&mut r, 0, 1, &f).0.action,
         Action::Drop(DropReason::NdUnexpected)
     );
-    let ra = NdKind::RouterAdvert {
-        cur_hop_limit: 64,
-        managed: false,
-        other: false,
-        router_lifetime_s: 0,
-        reachable_ms: 0,
-        retrans_ms: 0,
-    };
+    let ra = ra_kind(0);
     // An RA heard by a node that is not looking for a parent is ignored, not an error.
     let f = nd_frame(1, 0, 255, ra, &[]);
     assert_eq!(feed(&mut r, 0, 1, &f).0.action, Action::Consumed);
@@ -805,40 +761,9 @@ fn a_full_registrar_withholds_its_ra_and_a_refused_joiner_avoids_it() {
     let mut r: Node<MemStore<4096>, 1> =
         Node::new(config(0, NodeRole::Root), MemStore::new(), 0).unwrap();
     let rs = |i: usize, role: Role| {
-        let mut o = vec![0u8; 64];
-        let mut at = LlaoRepr {
-            kind: LlaoKind::Source,
-            addr: mac(i),
-        }
-        .emit_slice(&mut o)
-        .unwrap();
-        at += CioRepr::for_role(role)
-            .with_m(nd::DEFAULT_M_MASK)
-            .emit_slice(&mut o[at..])
-            .unwrap();
-        o.truncate(at);
         let (src, dst) = (link_local(&mac(i)), pasa_router::control::ALL_ROUTERS);
-        let nd = NdRepr {
-            kind: NdKind::RouterSolicit,
-            options: &o,
-        };
-        let mut msg = vec![0u8; nd.buffer_len()];
-        nd.emit(&src, &dst, &mut msg).unwrap();
-        let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, 255];
-        pkt.extend_from_slice(&src.octets());
-        pkt.extend_from_slice(&dst.octets());
-        pkt.extend_from_slice(&msg);
-        let c = contexts();
-        let mut out = vec![0u8; 128];
-        let n = frame::compress(
-            &pkt,
-            &CodecConfig::new(&c),
-            &CompressOptions::new(Prefix64::DOC),
-            &mut out,
-        )
-        .unwrap();
-        out.truncate(n);
-        out
+        let pkt = nd_packet(src, dst, 255, NdKind::RouterSolicit, &sllao_cio(i, role));
+        lowpan(&pkt, LinkAddrs::default())
     };
     let v = r.receive(
         0,
@@ -895,50 +820,18 @@ fn expiry_is_persisted_so_a_reboot_does_not_revive_dead_children() {
 /// An ND frame with an arbitrary IPv6 source, addresses inline.
 fn nd_frame_src(src: Ipv6Addr, to: usize, kind: NdKind, options: &[u8]) -> Vec<u8> {
     let dst = link_local(&mac(to));
-    let nd = NdRepr { kind, options };
-    let mut msg = vec![0u8; nd.buffer_len()];
-    nd.emit(&src, &dst, &mut msg).unwrap();
-    let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, 255];
-    pkt.extend_from_slice(&src.octets());
-    pkt.extend_from_slice(&dst.octets());
-    pkt.extend_from_slice(&msg);
-    let c = contexts();
-    let mut out = vec![0u8; pkt.len() + 16];
-    let n = frame::compress(
-        &pkt,
-        &CodecConfig::new(&c),
-        &CompressOptions::new(Prefix64::DOC),
-        &mut out,
+    lowpan(
+        &nd_packet(src, dst, 255, kind, options),
+        LinkAddrs::default(),
     )
-    .unwrap();
-    out.truncate(n);
-    out
 }
 
 #[test]
 fn nd_from_non_link_local_or_unspecified_sources_is_discarded() {
     // B59: an RA from a global address, to a soliciting joiner.
     let mut j = TestNode::new(config(1, NodeRole::Host), Store::new(), 0).unwrap();
-    let mut o = vec![0u8; 64];
-    let mut at = LlaoRepr {
-        kind: LlaoKind::Source,
-        addr: mac(0),
-    }
-    .emit_slice(&mut o)
-    .unwrap();
-    at += CioRepr::for_role(Role::Root)
-        .with_m(nd::DEFAULT_M_MASK)
-        .emit_slice(&mut o[at..])
-        .unwrap();
-    o.truncate(at);
-    let ra = NdKind::RouterAdvert {
-        cur_hop_limit: 64,
-        managed: false,
-        other: false,
-        router_lifetime_s: 1800,
-        reachable_ms: 0,
-        retrans_ms: 0,
-    };
+    let o = sllao_cio(0, Role::Root);
+    let ra = ra_kind(1800);
     let f = nd_frame_src("2001:db8::1".parse().unwrap(), 1, ra, &o);
     let v = j.receive(
         0,
@@ -1069,26 +962,8 @@ fn a_new_router_announces_itself_and_never_takes_a_child_as_parent() {
     assert_eq!(net.node(2).address(), Some(addr("101")));
     // An RA from a node in our own subtree is never taken: router 1 loses its address and
     // solicits; its child (which still believes in its address) must not become its parent.
-    let ra = NdKind::RouterAdvert {
-        cur_hop_limit: 64,
-        managed: false,
-        other: false,
-        router_lifetime_s: 1800,
-        reachable_ms: 0,
-        retrans_ms: 0,
-    };
-    let mut o = vec![0u8; 64];
-    let mut at = LlaoRepr {
-        kind: LlaoKind::Source,
-        addr: mac(2),
-    }
-    .emit_slice(&mut o)
-    .unwrap();
-    at += CioRepr::for_role(Role::Router)
-        .with_m(nd::DEFAULT_M_MASK)
-        .emit_slice(&mut o[at..])
-        .unwrap();
-    o.truncate(at);
+    let ra = ra_kind(1800);
+    let o = sllao_cio(2, Role::Router);
     net.nodes[0] = None;
     let end = net.now + 4 * 3_600_000;
     net.run_until(end, |n| n.node(1).address().is_none());

@@ -274,6 +274,30 @@ pub fn figure6() -> Net {
     net
 }
 
+/// A native IPv6 packet: fixed header (Hop Limit `hl`, Next Header `nh`) and `payload`.
+pub fn ipv6_packet(src: Ipv6Addr, dst: Ipv6Addr, nh: u8, hl: u8, payload: &[u8]) -> Vec<u8> {
+    let mut pkt = vec![0x60, 0, 0, 0, 0, 0, nh, hl];
+    pkt[4..6].copy_from_slice(&(payload.len() as u16).to_be_bytes());
+    pkt.extend_from_slice(&src.octets());
+    pkt.extend_from_slice(&dst.octets());
+    pkt.extend_from_slice(payload);
+    pkt
+}
+
+/// `pkt` compressed into a LoWPAN frame by the codec, eliding what `link` allows.
+pub fn lowpan(pkt: &[u8], link: pasa_addrcodec::wire::iphc::LinkAddrs<'_>) -> Vec<u8> {
+    use pasa_addrcodec::frame::{self, CodecConfig, CompressOptions};
+    let c = contexts();
+    let mut out = vec![0u8; pkt.len() + 64];
+    let opts = CompressOptions {
+        link,
+        ..CompressOptions::new(Prefix64::DOC)
+    };
+    let n = frame::compress(pkt, &CodecConfig::new(&c), &opts, &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
 /// A native IPv6/UDP packet with a correct checksum, built by etherparse.
 pub fn udp_packet(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, payload: &[u8]) -> Vec<u8> {
     let b =
