@@ -205,7 +205,8 @@ fn parse(packet: &[u8]) -> Option<Parsed<'_>> {
     })
 }
 
-fn ipv6_header(src: Ipv6Addr, dst: Ipv6Addr, next: u8, hl: u8, len: usize) -> Vec<u8> {
+/// The fixed IPv6 header of a packet with `len` octets of payload (room reserved for it).
+pub(crate) fn ipv6_header(src: Ipv6Addr, dst: Ipv6Addr, next: u8, hl: u8, len: usize) -> Vec<u8> {
     let mut v = Vec::with_capacity(40 + len);
     let [l1, l0] = (len as u16).to_be_bytes();
     v.extend_from_slice(&[0x60, 0, 0, 0, l1, l0, next, hl]);

@@ -89,6 +89,17 @@ pub struct Compare {
     pub rpl_non_storing: Summary,
 }
 
+impl Compare {
+    /// `label, octets (mean / max): PASA m / x, RPL storing m / x, RPL non-storing m / x`.
+    fn line(&self, label: &str) -> String {
+        let [p, st, ns] = [&self.pasa, &self.rpl_storing, &self.rpl_non_storing];
+        format!(
+            "{label}, octets (mean / max): PASA {:.1} / {}, RPL storing {:.1} / {}, RPL non-storing {:.1} / {}\n",
+            p.mean, p.max, st.mean, st.max, ns.mean, ns.max
+        )
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -307,24 +318,8 @@ impl Report {
             s.push_str(&format!(" {k}={v}"));
         }
         s.push('\n');
-        s.push_str(&format!(
-            "forwarding state per node, octets (mean / max): PASA {:.1} / {}, RPL storing {:.1} / {}, RPL non-storing {:.1} / {}\n",
-            self.state_bytes.pasa.mean,
-            self.state_bytes.pasa.max,
-            self.state_bytes.rpl_storing.mean,
-            self.state_bytes.rpl_storing.max,
-            self.state_bytes.rpl_non_storing.mean,
-            self.state_bytes.rpl_non_storing.max
-        ));
-        s.push_str(&format!(
-            "routing header per packet, octets (mean / max): PASA {:.1} / {}, RPL storing {:.1} / {}, RPL non-storing {:.1} / {}\n",
-            self.header_bytes.pasa.mean,
-            self.header_bytes.pasa.max,
-            self.header_bytes.rpl_storing.mean,
-            self.header_bytes.rpl_storing.max,
-            self.header_bytes.rpl_non_storing.mean,
-            self.header_bytes.rpl_non_storing.max
-        ));
+        s.push_str(&self.state_bytes.line("forwarding state per node"));
+        s.push_str(&self.header_bytes.line("routing header per packet"));
         s
     }
 }

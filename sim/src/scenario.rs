@@ -396,9 +396,7 @@ fn ns_gaao(from: u32, to: u32, rovr: Rovr, prefix: pasa_addrcodec::Prefix64) -> 
     };
     let mut msg = vec![0u8; ns.buffer_len()];
     ns.emit(&src, &dst, &mut msg).ok()?;
-    let mut pkt = vec![0x60, 0, 0, 0, 0, msg.len() as u8, 58, 255];
-    pkt.extend_from_slice(&src.octets());
-    pkt.extend_from_slice(&dst.octets());
+    let mut pkt = crate::app::ipv6_header(src, dst, 58, 255, msg.len());
     pkt.extend_from_slice(&msg);
     let c = Contexts::new().with(0, Context::new(prefix.network(), 64).ok()?);
     let (ms, md) = (mac(from), mac(to));
