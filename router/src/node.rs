@@ -756,15 +756,7 @@ impl<S: Store, const N: usize> Node<S, N> {
             );
         }
         // The root: decapsulate (SPEC.md §1.6, §9.3 item 15).
-        let cfg = self.codec();
-        let d = match frame::decode(
-            rx.frame,
-            &cfg,
-            LinkAddrs {
-                src: Some(rx.from.ll.as_bytes()),
-                dst: None,
-            },
-        ) {
+        let d = match self.decode(rx.frame, &rx.from.ll) {
             Ok(d) => d,
             Err(e) => return self.drop(DropReason::of_frame_error(&e)),
         };
@@ -825,17 +817,8 @@ impl<S: Store, const N: usize> Node<S, N> {
             Stats::bump(&mut self.stats.forwarded);
             return v;
         }
-        let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
         Stats::bump(&mut self.stats.egressed);
-        let seq = self.park_decoded(&d, rx.frame.len());
-        Self::verdict(
-            Action::Egress,
-            len,
-            Plan::Decompress {
-                seq,
-                decrement: true,
-            },
-        )
+        self.decompressed(Action::Egress, &d, rx.frame.len(), true)
     }
 
     /// Plans the frame of `ip`, `udp` and `body` (which sits at `body_at` in the input),
@@ -884,38 +867,44 @@ impl<S: Store, const N: usize> Node<S, N> {
         frame::IPV6_HEADER_LEN.saturating_add(udp)
     }
 
-    /// Parks a decoded frame of `frame_len` octets for `emit`.
-    fn park_decoded(&mut self, d: &frame::Decoded<'_>, frame_len: usize) -> u32 {
+    /// Decodes a frame from `from` (whose link-layer address some IPHC modes read).
+    fn decode<'a>(
+        &self,
+        frame: &'a [u8],
+        from: &LinkAddr,
+    ) -> Result<frame::Decoded<'a>, frame::Error> {
+        let link = LinkAddrs {
+            src: Some(from.as_bytes()),
+            dst: None,
+        };
+        frame::decode(frame, &self.codec(), link)
+    }
+
+    /// Parks a decoded frame of `frame_len` octets for `emit` and returns the verdict that
+    /// writes its native packet (`decrement`: the Hop Limit lowered by one on the way out).
+    #[inline(always)]
+    fn decompressed(
+        &mut self,
+        action: Action,
+        d: &frame::Decoded<'_>,
+        frame_len: usize,
+        decrement: bool,
+    ) -> Verdict {
         let payload_at = frame_len.saturating_sub(d.payload.len());
         self.pending.header = Some(d.header);
         self.pending.ip = Some(d.ip);
         self.pending.udp = d.udp;
         self.pending.payload_at = u16::try_from(payload_at).unwrap_or(u16::MAX);
-        self.park(PendingKind::Decoded)
+        let seq = self.park(PendingKind::Decoded);
+        let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
+        Self::verdict(action, len, Plan::Decompress { seq, decrement })
     }
 
     fn deliver(&mut self, rx: &Rx<'_>) -> Verdict {
-        let cfg = self.codec();
-        match frame::decode(
-            rx.frame,
-            &cfg,
-            LinkAddrs {
-                src: Some(rx.from.ll.as_bytes()),
-                dst: None,
-            },
-        ) {
+        match self.decode(rx.frame, &rx.from.ll) {
             Ok(d) => {
-                let len = frame::IPV6_HEADER_LEN.saturating_add(d.ipv6_payload_len());
                 Stats::bump(&mut self.stats.delivered);
-                let seq = self.park_decoded(&d, rx.frame.len());
-                Self::verdict(
-                    Action::Deliver,
-                    len,
-                    Plan::Decompress {
-                        seq,
-                        decrement: false,
-                    },
-                )
+                self.decompressed(Action::Deliver, &d, rx.frame.len(), false)
             }
             Err(e) => self.drop(DropReason::of_frame_error(&e)),
         }
@@ -966,15 +955,7 @@ impl<S: Store, const N: usize> Node<S, N> {
         self.drops.count(reason);
         let quiet = Self::verdict(Action::Drop(reason), 0, Plan::None);
         let Some(own) = self.own else { return quiet };
-        let cfg = self.codec();
-        let Ok(d) = frame::decode(
-            rx.frame,
-            &cfg,
-            LinkAddrs {
-                src: Some(rx.from.ll.as_bytes()),
-                dst: None,
-            },
-        ) else {
+        let Ok(d) = self.decode(rx.frame, &rx.from.ll) else {
             return quiet;
         };
         let about = Self::about_error(d.ip.next_header, d.payload);
@@ -1298,16 +1279,8 @@ impl<S: Store, const N: usize> Node<S, N> {
                 header,
                 quote,
             } => {
+                let d = self.decode(input, &from).map_err(|_| EmitError::Input)?;
                 let cfg = self.codec();
-                let d = frame::decode(
-                    input,
-                    &cfg,
-                    LinkAddrs {
-                        src: Some(from.as_bytes()),
-                        dst: None,
-                    },
-                )
-                .map_err(|_| EmitError::Input)?;
                 let (src, dst) = (self.own.ok_or(EmitError::Stale)?.ip, d.ip.src);
                 let (hbuf, msg) = out.split_at_mut(usize::from(header));
                 let ip = error_ip(src, dst);
