@@ -141,6 +141,15 @@ fn ns_earo_opts(from: usize, e: &EaroRepr) -> Vec<u8> {
     sllao_and(from, |b| e.emit_slice(b).unwrap())
 }
 
+/// A frame from `from`, link-layer multicast or not.
+fn rx(from: Neighbor, multicast: bool, frame: &[u8]) -> Rx<'_> {
+    Rx {
+        from,
+        multicast,
+        frame,
+    }
+}
+
 fn ns(target: Ipv6Addr) -> NdKind {
     NdKind::NeighborSolicit { target }
 }
@@ -153,14 +162,7 @@ fn feed<S: pasa_router::Store, const N: usize>(
     from: usize,
     f: &[u8],
 ) -> (Verdict, Option<GaaoRepr>, Option<EaroRepr>) {
-    let v = node.receive(
-        now,
-        &Rx {
-            from: nb(from),
-            multicast: false,
-            frame: f,
-        },
-    );
+    let v = node.receive(now, &rx(nb(from), false, f));
     if v.len == 0 {
         return (v, None, None);
     }
@@ -469,14 +471,7 @@ fn a_failing_store_means_no_answer() {
         ns(link_local(&mac(1))),
         &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
     );
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(1),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = r.receive(0, &rx(nb(1), false, &f));
     assert_eq!(v.action, Action::Drop(DropReason::NvmCommit));
     assert_eq!(r.children().iter().count(), 0);
     assert_eq!(r.stats().nvm_errors, 1);
@@ -744,14 +739,7 @@ fn nd_for_someone_else_or_with_a_foreign_sllao_is_discarded() {
     // An NS addressed to another node's link-local address.
     let opts = ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host);
     let f = nd_frame_with(1, 5, 255, ns(link_local(&mac(1))), &opts, false);
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(1),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = r.receive(0, &rx(nb(1), false, &f));
     assert_eq!(v.action, Action::Drop(DropReason::NdUnexpected));
     assert_eq!(r.children().iter().count(), 0);
 }
@@ -833,26 +821,12 @@ fn nd_from_non_link_local_or_unspecified_sources_is_discarded() {
     let o = sllao_cio(0, Role::Root);
     let ra = ra_kind(1800);
     let f = nd_frame_src("2001:db8::1".parse().unwrap(), 1, ra, &o);
-    let v = j.receive(
-        0,
-        &Rx {
-            from: nb(0),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = j.receive(0, &rx(nb(0), false, &f));
     assert_eq!(v.action, Action::Drop(DropReason::NdInvalid));
     assert!(matches!(j.join_state(), JoinState::Soliciting { .. }));
     // The same RA from the link-local address is taken.
     let f = nd_frame_src(link_local(&mac(0)), 1, ra, &o);
-    let v = j.receive(
-        0,
-        &Rx {
-            from: nb(0),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = j.receive(0, &rx(nb(0), false, &f));
     assert_eq!(v.action, Action::Consumed);
     assert!(matches!(j.join_state(), JoinState::Requesting { .. }));
     // B52: an NS from the unspecified address carrying an SLLAO.
@@ -863,14 +837,7 @@ fn nd_from_non_link_local_or_unspecified_sources_is_discarded() {
         ns(link_local(&mac(1))),
         &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
     );
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(1),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = r.receive(0, &rx(nb(1), false, &f));
     assert_eq!(v.action, Action::Drop(DropReason::NdInvalid));
     assert_eq!(r.children().iter().count(), 0);
 }
@@ -886,14 +853,7 @@ fn emit_refuses_short_buffers_and_stale_verdicts() {
         ns(link_local(&mac(1))),
         &ns_gaao_opts(1, &gaao_request(rovr(1), 0), Role::Host),
     );
-    let v1 = r.receive(
-        0,
-        &Rx {
-            from: nb(1),
-            multicast: false,
-            frame: &f1,
-        },
-    );
+    let v1 = r.receive(0, &rx(nb(1), false, &f1));
     let mut short = vec![0u8; v1.len - 1];
     assert_eq!(
         r.emit(&v1, &f1, &mut short),
@@ -910,14 +870,7 @@ fn emit_refuses_short_buffers_and_stale_verdicts() {
         ns(link_local(&mac(2))),
         &ns_gaao_opts(2, &gaao_request(rovr(2), 0), Role::Host),
     );
-    let v2 = r.receive(
-        0,
-        &Rx {
-            from: nb(2),
-            multicast: false,
-            frame: &f2,
-        },
-    );
+    let v2 = r.receive(0, &rx(nb(2), false, &f2));
     let mut out = vec![0u8; 256];
     assert_eq!(r.emit(&v1, &f1, &mut out), Err(EmitError::Stale));
     assert_eq!(r.emit(&v2, &f2, &mut out), Ok(v2.len));
@@ -973,14 +926,7 @@ fn a_new_router_announces_itself_and_never_takes_a_child_as_parent() {
     ));
     let f = nd_frame(2, 1, 255, ra, &o);
     let now = net.now;
-    let v = net.node_mut(1).receive(
-        now,
-        &Rx {
-            from: nb(2),
-            multicast: false,
-            frame: &f,
-        },
-    );
+    let v = net.node_mut(1).receive(now, &rx(nb(2), false, &f));
     assert_eq!(v.action, Action::Drop(DropReason::NdUnexpected));
     assert!(matches!(
         net.node(1).join_state(),
