@@ -753,35 +753,14 @@ fn a_full_registrar_withholds_its_ra_and_a_refused_joiner_avoids_it() {
         let pkt = nd_packet(src, dst, 255, NdKind::RouterSolicit, &sllao_cio(i, role));
         lowpan(&pkt, LinkAddrs::default())
     };
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(1),
-            multicast: true,
-            frame: &rs(1, Role::Host),
-        },
-    );
+    let v = r.receive(0, &rx(nb(1), true, &rs(1, Role::Host)));
     assert!(matches!(v.action, Action::Send(LinkDst::Neighbor(_))));
     request(&mut r, 0, 1, rovr(1), Role::Host);
     // The one host slot is taken: no RA for another host, but still one for a router.
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(2),
-            multicast: true,
-            frame: &rs(2, Role::Host),
-        },
-    );
+    let v = r.receive(0, &rx(nb(2), true, &rs(2, Role::Host)));
     assert_eq!(v.action, Action::Consumed);
     assert_eq!(r.stats().ra_withheld, 1);
-    let v = r.receive(
-        0,
-        &Rx {
-            from: nb(3),
-            multicast: true,
-            frame: &rs(3, Role::Router),
-        },
-    );
+    let v = r.receive(0, &rx(nb(3), true, &rs(3, Role::Router)));
     assert!(matches!(v.action, Action::Send(_)));
 }
 
