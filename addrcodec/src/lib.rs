@@ -55,6 +55,7 @@
 //!   different nodes is refused ([`frame::Error::DestinationMismatch`]); a multicast destination
 //!   is never put in a PASA-6LoRH, and flow labels wider than 20 bits are refused, not cut.
 //! - **GAAO**: octet 2 is Status and the NA's PfxLen is 64, as GAAO-09 says (§9.1 item 5).
+#![forbid(unsafe_code)]
 #![no_std]
 #![cfg_attr(
     not(test),

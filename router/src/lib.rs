@@ -58,6 +58,7 @@
 //! side of assignment), [`joiner`] (the child side), [`children`] (the children table),
 //! [`store`] (crash-safe records), [`drops`], [`stats`], [`ratelimit`] (the ICMPv6 token
 //! bucket), [`config`], [`link`].
+#![forbid(unsafe_code)]
 #![no_std]
 #![cfg_attr(
     not(test),

@@ -10,7 +10,7 @@ use pasa_addrcodec::wire::iphc::{self, Env, LinkAddrs};
 use pasa_addrcodec::wire::nd::{LinkAddr, Rovr};
 use pasa_addrcodec::{ChildRole, Decision, OwnAddr, PasaAddr, Role};
 
-use crate::children::{self, ChildKey, ChildTable, SlotState};
+use crate::children::{self, ChildKey, ChildTable, Slot, SlotState};
 use crate::config::{ConfigError, NodeConfig, NodeRole};
 use crate::control::{self, ControlMsg};
 use crate::drops::{DropCounters, DropReason};
@@ -129,6 +129,15 @@ struct Pending {
     control: [u8; control::CONTROL_FRAME_MAX],
 }
 
+/// What the fast path reads from a frame.
+struct FastFrame {
+    da: PasaAddr,
+    src: PasaAddr,
+    hl: u8,
+    hl_at: usize,
+    iphc: usize,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PendingKind {
     None,
@@ -242,8 +251,8 @@ enum Source {
 }
 
 /// One PASA node. `S` keeps its state across reboots; `N` is the children table capacity per
-/// role.
-#[derive(Debug)]
+/// role. A clone is a snapshot: the same state and a copy of the store.
+#[derive(Debug, Clone)]
 // Field order is the memory layout (`repr(C)`), aligned to a cache line: what the forwarding
 // fast path reads comes first (the node's address and parent, copies of three configuration
 // fields, the counters), so a forwarded frame touches two lines of the node and one slot of
@@ -513,20 +522,13 @@ impl<S: Store, const N: usize> Node<S, N> {
         self.receive_general(now_ms, rx)
     }
 
-    /// The forwarding fast path: the frame every sender in a PASA domain builds
-    /// (`F1 | PASA-6LoRH | IPHC` with the hop limit inline, the source as SAC=1 SAM=01 and the
-    /// destination elided, both with the PASA context 0), forwarded with every check passing.
-    /// Anything else, and every drop, error or delivery, is left to
-    /// [`Node::receive_general`], which decides the same for the frames taken here (a
-    /// property tested over mutated frames).
+    /// The fields of a frame in the fast path's shape (see [`Node::fast_forward`]), or `None`.
     #[inline(always)]
-    fn fast_forward(&self, now_ms: u64, rx: &Rx<'_>) -> Option<Verdict> {
+    fn fast_parse(&self, f: &[u8]) -> Option<FastFrame> {
         const TF_LEN: [usize; 4] = [4, 3, 1, 0];
-        let own = self.own.as_ref()?;
         if self.prefix_ctx != 0 || self.role == NodeRole::Host {
             return None;
         }
-        let f = rx.frame;
         let (&[page, lorh, ty], rest) = f.split_first_chunk::<3>()?;
         if page != PAGE1_DISPATCH || lorh & 0xF8 != 0x80 || ty != self.lorh_type {
             return None;
@@ -551,6 +553,55 @@ impl<S: Store, const N: usize> Node<S, N> {
         let hl = *f.get(hl_at)?;
         let src = f.get(hl_at.wrapping_add(1)..hl_at.wrapping_add(9))?;
         let src = PasaAddr::new(u64::from_be_bytes(<[u8; 8]>::try_from(src).ok()?))?;
+        Some(FastFrame {
+            da,
+            src,
+            hl,
+            hl_at,
+            iphc,
+        })
+    }
+
+    /// The children-table entries forwarding `frame` would read: the destination's child
+    /// (down the tree) and the source's child (checked on the way up). For a loop that
+    /// prefetches them a few frames ahead, as the simulator does at a million nodes, where
+    /// these lines are cold. Reads only the frame's first octets and the node's address;
+    /// decides nothing and counts nothing.
+    pub fn entries_for(&self, frame: &[u8]) -> [Option<&Slot>; 2] {
+        let (Some(own), Some(ff)) = (self.own.as_ref(), self.fast_parse(frame)) else {
+            return [None, None];
+        };
+        let entry = |a: PasaAddr| match own.oa.decide(a) {
+            Decision::Child(c) => ChildKey::of(c, own.len).and_then(|k| self.children.get(k)),
+            _ => None,
+        };
+        [
+            entry(ff.da),
+            if own.covers(ff.src) {
+                entry(ff.src)
+            } else {
+                None
+            },
+        ]
+    }
+
+    /// The forwarding fast path: the frame every sender in a PASA domain builds
+    /// (`F1 | PASA-6LoRH | IPHC` with the hop limit inline, the source as SAC=1 SAM=01 and the
+    /// destination elided, both with the PASA context 0), forwarded with every check passing.
+    /// Anything else, and every drop, error or delivery, is left to
+    /// [`Node::receive_general`], which decides the same for the frames taken here (a
+    /// property tested over mutated frames).
+    #[inline(always)]
+    fn fast_forward(&self, now_ms: u64, rx: &Rx<'_>) -> Option<Verdict> {
+        let own = self.own.as_ref()?;
+        let FastFrame {
+            da,
+            src,
+            hl,
+            hl_at,
+            iphc,
+        } = self.fast_parse(rx.frame)?;
+        let f = rx.frame;
         let from_parent = own.parent == Some(rx.from);
         if own.covers(src) {
             let Decision::Child(c) = own.oa.decide(src) else {
@@ -1763,5 +1814,29 @@ mod tests {
         }
         assert!(fast > 10_000, "the fast path is taken ({fast})");
         assert_eq!(agree, fast);
+    }
+
+    #[test]
+    fn entries_for_names_the_slots_forwarding_reads() {
+        let node = router();
+        let via = |f: &[u8]| node.entries_for(f).map(|e| e.map(|e| e.neighbor));
+        // Down from outside the subtree: the destination's entry only.
+        assert_eq!(via(&frame(0b1011, 0b101011, 64)), [Some(nb(0x2B)), None]);
+        // Up from a child: the source's entry only.
+        assert_eq!(via(&frame(0b101011, 0b11, 64)), [None, Some(nb(0x2B))]);
+        // Between two children: both.
+        assert_eq!(
+            via(&frame(0b10101, 0b10100, 64)),
+            [Some(nb(0x14)), Some(nb(0x15))]
+        );
+        // For this node itself: no entry.
+        assert_eq!(via(&frame(0b1011, 0b1010, 64)), [None, None]);
+        // Not the fast path's shape, or cut short: nothing.
+        assert_eq!(via(&[0x41, 0x60]), [None, None]);
+        assert_eq!(via(&[]), [None, None]);
+        let f = frame(0b1011, 0b101011, 64);
+        for cut in 0..f.len() {
+            let _ = node.entries_for(&f[..cut]);
+        }
     }
 }

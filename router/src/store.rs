@@ -118,7 +118,7 @@ pub struct Loaded {
 }
 
 /// Two-slot, sequence-numbered, CRC-checked records over a [`Store`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecordStore<S: Store> {
     store: S,
     /// Slot, sequence and payload length of the newest valid record, once known.

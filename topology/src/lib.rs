@@ -10,6 +10,7 @@
 //! simulator. The `pasa-topo` binary puts it all on the command line.
 //!
 //! Errors name the file, line and column: `topo.pasa:12:5: duplicate node name "r1" ...`.
+#![forbid(unsafe_code)]
 
 pub mod error;
 pub mod fuzz;
