@@ -7,8 +7,6 @@
 //! The same seed gives the same run, event for event: the queue orders events by time and then
 //! by the order they were scheduled, and every random draw comes from one SplitMix64.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::net::Ipv6Addr;
 
 use pasa_addrcodec::wire::iphc::{Context, Contexts};
@@ -21,6 +19,7 @@ use pasa_topology::generate::SplitMix64;
 use pasa_topology::{NodeRole as TopoRole, Topology};
 
 use crate::app::{self, App};
+use crate::queue::Calendar;
 use crate::store::SimStore;
 
 /// Children per role a simulated node holds by default (the table capacity of its core).
@@ -135,30 +134,6 @@ enum Event {
     Inbound(Vec<u8>),
 }
 
-#[derive(Debug)]
-struct Queued {
-    at: u64,
-    seq: u64,
-    event: Event,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
-
 /// Frame counters of the links.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LinkStats {
@@ -185,21 +160,22 @@ pub struct Sim<const N: usize = CAPACITY> {
     pub topo: Topology,
     /// The run's knobs.
     pub cfg: SimConfig,
-    nodes: Vec<Option<SimNode<N>>>,
+    /// Every node's core; a node that is down holds a blank one no event reaches (`up`).
+    /// Not `Option`: its tag sat on a line of its own, one more cache miss per hop.
+    nodes: Vec<SimNode<N>>,
+    /// Whether each node is up.
+    up: Vec<bool>,
+    /// The core a node that is down holds (a copy of it): never reached, replaced at power-up.
+    blank: Box<SimNode<N>>,
     /// Scheduled timer per node (`u64::MAX`: none).
     timers: Vec<u64>,
-    /// Frames, starts and application events: few at a time, so this heap stays in cache.
-    queue: BinaryHeap<Reverse<Queued>>,
-    /// Node timers: one per node, most far ahead (refreshes), kept apart from `queue` so that
-    /// a million pending timers do not slow down every frame. Events leave the two heaps in
-    /// one order, by time and then by scheduling order.
-    timer_queue: BinaryHeap<Reverse<Queued>>,
+    /// Every event, by time and then in scheduling order.
+    queue: Calendar<Event>,
     /// Recycled frame buffers.
     pool: Vec<Vec<u8>>,
     /// Parent of every node (`u32::MAX` for the root): the link check on every frame reads
     /// this compact array instead of the topology's nodes.
     parent_of: Vec<u32>,
-    seq: u64,
     /// Virtual time, milliseconds.
     pub now: u64,
     rng: SplitMix64,
@@ -216,8 +192,9 @@ pub struct Sim<const N: usize = CAPACITY> {
     pub ipv6_tap: Option<Tap>,
     /// The children of every node.
     children: pasa_topology::model::Children,
-    /// Whether each node held a registered address after its last event, and how many do.
-    joined_flag: Vec<bool>,
+    /// The registered address each node held after its last event (a compact copy the
+    /// traffic generator reads without touching the cores), and how many hold one.
+    held: Vec<Option<PasaAddr>>,
     joined_n: usize,
 }
 
@@ -267,18 +244,26 @@ impl<const N: usize> Sim<N> {
         }
         let n = topo.nodes.len();
         let store_len = SimNode::<N>::STATE_MAX_LEN + pasa_router::store::OVERHEAD;
+        let blank = Node::new(Self::config_of(&topo, &cfg, 0), SimStore::new(store_len), 0)
+            .map_err(|err| SimError::Node {
+                node: topo.nodes[0].name.clone(),
+                err,
+            })?;
+        let mut nodes = Vec::with_capacity(n);
+        crate::mem::huge_pages(&mut nodes);
+        nodes.resize(n, blank.clone());
         Ok(Self {
-            nodes: (0..n).map(|_| None).collect(),
+            nodes,
+            up: vec![false; n],
+            blank: Box::new(blank),
             timers: vec![u64::MAX; n],
-            queue: BinaryHeap::new(),
-            timer_queue: BinaryHeap::new(),
+            queue: Calendar::new(),
             pool: Vec::new(),
             parent_of: topo
                 .nodes
                 .iter()
                 .map(|x| x.parent.unwrap_or(u32::MAX))
                 .collect(),
-            seq: 0,
             now: 0,
             rng: SplitMix64::new(cfg.seed),
             links: LinkStats::default(),
@@ -287,7 +272,7 @@ impl<const N: usize> Sim<N> {
             tap: None,
             ipv6_tap: None,
             children,
-            joined_flag: vec![false; n],
+            held: vec![None; n],
             joined_n: 0,
             topo,
             cfg,
@@ -306,17 +291,27 @@ impl<const N: usize> Sim<N> {
 
     /// Node `i`'s core, if it is up.
     pub fn node(&self, i: u32) -> Option<&SimNode<N>> {
-        self.nodes.get(i as usize).and_then(Option::as_ref)
+        match self.up.get(i as usize) {
+            Some(true) => self.nodes.get(i as usize),
+            _ => None,
+        }
     }
 
     /// Node `i`'s core, mutably.
     pub fn node_mut(&mut self, i: u32) -> Option<&mut SimNode<N>> {
-        self.nodes.get_mut(i as usize).and_then(Option::as_mut)
+        match self.up.get(i as usize) {
+            Some(true) => self.nodes.get_mut(i as usize),
+            _ => None,
+        }
     }
 
     /// The configuration of node `i`'s core.
     pub fn node_config(&self, i: u32) -> NodeConfig {
-        let node = &self.topo.nodes[i as usize];
+        Self::config_of(&self.topo, &self.cfg, i)
+    }
+
+    fn config_of(topo: &Topology, cfg: &SimConfig, i: u32) -> NodeConfig {
+        let node = &topo.nodes[i as usize];
         let role = match node.role {
             TopoRole::Root => NodeRole::Root,
             TopoRole::Router => NodeRole::Router,
@@ -324,14 +319,14 @@ impl<const N: usize> Sim<N> {
         };
         let contexts = Contexts::new().with(
             0,
-            Context::new(self.topo.prefix.network(), 64)
+            Context::new(topo.prefix.network(), 64)
                 .unwrap_or_else(|_| unreachable!("a /64 context is valid")),
         );
         let mut r = [0u8; 8];
-        r[..4].copy_from_slice(&(self.cfg.seed as u32).to_be_bytes());
+        r[..4].copy_from_slice(&(cfg.seed as u32).to_be_bytes());
         r[4..].copy_from_slice(&i.to_be_bytes());
         let rovr = Rovr::new(&r).unwrap_or(Rovr::ZERO);
-        NodeConfig::new(role, self.topo.prefix, contexts, mac(i), rovr)
+        NodeConfig::new(role, topo.prefix, contexts, mac(i), rovr)
     }
 
     /// Powers node `i` up with `store` (a fresh store for a first boot).
@@ -352,7 +347,8 @@ impl<const N: usize> Sim<N> {
             node: self.topo.nodes[i as usize].name.clone(),
             err,
         })?;
-        self.nodes[i as usize] = Some(node);
+        self.nodes[i as usize] = node;
+        self.up[i as usize] = true;
         self.timers[i as usize] = u64::MAX;
         self.service(i);
         self.note(i);
@@ -362,9 +358,13 @@ impl<const N: usize> Sim<N> {
     /// Powers node `i` down; returns its store (what survives a reboot).
     pub fn power_down(&mut self, i: u32) -> Option<SimStore> {
         self.timers[i as usize] = u64::MAX;
-        let store = self.nodes[i as usize].take().map(Node::into_store);
+        if !std::mem::replace(&mut self.up[i as usize], false) {
+            return None;
+        }
+        let blank = (*self.blank).clone();
+        let store = std::mem::replace(&mut self.nodes[i as usize], blank).into_store();
         self.note(i);
-        store
+        Some(store)
     }
 
     /// Rewires node `i` under `parent` (the cable is moved: a topology change).
@@ -414,33 +414,7 @@ impl<const N: usize> Sim<N> {
     }
 
     fn push(&mut self, at: u64, event: Event) {
-        self.seq += 1;
-        let q = Reverse(Queued {
-            at,
-            seq: self.seq,
-            event,
-        });
-        if matches!(q.0.event, Event::Timer(_)) {
-            self.timer_queue.push(q);
-        } else {
-            self.queue.push(q);
-        }
-    }
-
-    /// The heap whose next event comes first, if any.
-    fn next_queue(&mut self) -> Option<&mut BinaryHeap<Reverse<Queued>>> {
-        match (self.queue.peek(), self.timer_queue.peek()) {
-            (None, None) => None,
-            (Some(_), None) => Some(&mut self.queue),
-            (None, Some(_)) => Some(&mut self.timer_queue),
-            (Some(Reverse(a)), Some(Reverse(b))) => {
-                if (a.at, a.seq) <= (b.at, b.seq) {
-                    Some(&mut self.queue)
-                } else {
-                    Some(&mut self.timer_queue)
-                }
-            }
-        }
+        self.queue.push(at, event);
     }
 
     /// Schedules node `i` to start at `at`.
@@ -473,16 +447,24 @@ impl<const N: usize> Sim<N> {
 
     /// Updates the joined count after an event at node `i`.
     fn note(&mut self, i: u32) {
-        let j = self.joined(i);
-        let f = &mut self.joined_flag[i as usize];
-        if j != *f {
-            *f = j;
-            if j {
-                self.joined_n += 1;
-            } else {
-                self.joined_n -= 1;
-            }
+        let now = if self.joined(i) {
+            self.address(i)
+        } else {
+            None
+        };
+        let was = std::mem::replace(&mut self.held[i as usize], now);
+        match (was.is_some(), now.is_some()) {
+            (false, true) => self.joined_n += 1,
+            (true, false) => self.joined_n -= 1,
+            _ => {}
         }
+    }
+
+    /// The IPv6 address node `i` held registered after its last event (what
+    /// [`Sim::joined`] and [`Sim::ipv6`] say, read from a compact array instead of the core).
+    pub fn held_ipv6(&self, i: u32) -> Option<Ipv6Addr> {
+        let a = self.held.get(i as usize).copied().flatten()?;
+        Some(a.to_ipv6(self.topo.prefix))
     }
 
     /// Node `i`'s address, if any.
@@ -507,7 +489,7 @@ impl<const N: usize> Sim<N> {
 
     /// Puts `frame` from `from` on the link to `to` (loss, MTU, delay).
     fn transmit(&mut self, from: u32, to: u32, multicast: bool, frame: Vec<u8>) {
-        if !self.linked(from, to) || self.nodes[to as usize].is_none() {
+        if !self.linked(from, to) || !self.up[to as usize] {
             self.links.unreachable += 1;
             return;
         }
@@ -536,6 +518,9 @@ impl<const N: usize> Sim<N> {
             tap(self.now, from, to, &frame);
         }
         let at = self.now + self.cfg.latency_ms + jitter;
+        // The receiver handles the frame a link delay from now: start loading its hot lines
+        // (address, role, counters) so that it does not stall on them then.
+        crate::mem::prefetch(&self.nodes[to as usize], 2);
         self.push(
             at,
             Event::Frame {
@@ -561,7 +546,7 @@ impl<const N: usize> Sim<N> {
                 }
                 peers.extend_from_slice(self.children.of(i));
                 for j in peers {
-                    if self.nodes[j as usize].is_some() {
+                    if self.up[j as usize] {
                         self.transmit(i, j, true, out.clone());
                     }
                 }
@@ -586,7 +571,7 @@ impl<const N: usize> Sim<N> {
         let mut out = self.pool.pop().unwrap_or_default();
         out.clear();
         out.resize(v.len, 0);
-        let Some(node) = self.nodes[i as usize].as_ref() else {
+        let Some(node) = self.node(i) else {
             return;
         };
         if node.emit(&v, input, &mut out).is_err() {
@@ -618,7 +603,7 @@ impl<const N: usize> Sim<N> {
     /// Node `i`'s local stack sends `packet`.
     fn local_send(&mut self, i: u32, packet: &[u8]) {
         let now = self.now;
-        let Some(node) = self.nodes[i as usize].as_mut() else {
+        let Some(node) = self.node_mut(i) else {
             return;
         };
         let v = node.send(now, packet);
@@ -632,7 +617,7 @@ impl<const N: usize> Sim<N> {
     fn service(&mut self, i: u32) {
         let now = self.now;
         let mut sent: Vec<(LinkDst, Vec<u8>)> = Vec::new();
-        if let Some(node) = self.nodes[i as usize].as_mut() {
+        if let Some(node) = self.node_mut(i) {
             let mut buf = [0u8; CONTROL_FRAME_MAX];
             for _ in 0..8 {
                 let Some(t) = node.poll_transmit(now, &mut buf) else {
@@ -644,7 +629,7 @@ impl<const N: usize> Sim<N> {
         for (to, f) in sent {
             self.output(i, to, f);
         }
-        let Some(node) = self.nodes[i as usize].as_ref() else {
+        let Some(node) = self.node(i) else {
             return;
         };
         if let Some(t) = node.poll_timeout() {
@@ -656,27 +641,47 @@ impl<const N: usize> Sim<N> {
         }
     }
 
+    /// Starts loading what the frames a few events ahead will read, in two stages: eight
+    /// ahead, the frame and the receiver's first line (its address); four ahead (those
+    /// loaded by now), the receiver's children-table entries the frame will use. At a million
+    /// nodes each of these is a cache miss that would otherwise stall its hop.
+    #[inline(always)]
+    fn prefetch_ahead(&self) {
+        if let Some(Event::Frame { to, frame, .. }) = self.queue.ahead(8) {
+            crate::mem::prefetch(&self.nodes[*to as usize], 1);
+            if let Some(b) = frame.first() {
+                crate::mem::prefetch(b, 1);
+            }
+        }
+        if let Some(Event::Frame { to, frame, .. }) = self.queue.ahead(4)
+            && self.up[*to as usize]
+        {
+            for e in self.nodes[*to as usize]
+                .entries_for(frame)
+                .into_iter()
+                .flatten()
+            {
+                crate::mem::prefetch(e, 1);
+            }
+        }
+    }
+
     /// Runs one event; false when the queue is empty or the next event is past `until`.
     pub fn step(&mut self, until: u64) -> bool {
-        let Some(queue) = self.next_queue() else {
+        let Some((at, event)) = self.queue.pop(until) else {
             return false;
         };
-        if queue.peek().is_some_and(|Reverse(q)| q.at > until) {
-            return false;
-        }
-        let Some(Reverse(q)) = queue.pop() else {
-            return false;
-        };
-        self.now = self.now.max(q.at);
+        self.prefetch_ahead();
+        self.now = self.now.max(at);
         let now = self.now;
-        match q.event {
+        match event {
             Event::Frame {
                 from,
                 to,
                 multicast,
                 frame,
             } => {
-                let Some(node) = self.nodes[to as usize].as_mut() else {
+                let Some(node) = self.node_mut(to) else {
                     return true;
                 };
                 let rx = Rx {
@@ -706,9 +711,9 @@ impl<const N: usize> Sim<N> {
                 }
             }
             Event::Timer(i) => {
-                if self.timers[i as usize] == q.at {
+                if self.timers[i as usize] == at {
                     self.timers[i as usize] = u64::MAX;
-                    if let Some(node) = self.nodes[i as usize].as_mut() {
+                    if let Some(node) = self.node_mut(i) {
                         node.handle_timeout(now);
                     }
                     self.service(i);
@@ -716,7 +721,7 @@ impl<const N: usize> Sim<N> {
                 }
             }
             Event::Start(i) => {
-                if self.nodes[i as usize].is_none() {
+                if !self.up[i as usize] {
                     let store = self.fresh_store();
                     // A configuration the engine built is valid by construction.
                     let _ = self.power_up(i, store);
@@ -730,7 +735,7 @@ impl<const N: usize> Sim<N> {
                 if let Some(t) = self.ipv6_tap.as_mut() {
                     t(now, u32::MAX, 0, &packet);
                 }
-                let Some(root) = self.nodes[0].as_mut() else {
+                let Some(root) = self.node_mut(0) else {
                     return true;
                 };
                 let v = root.receive_external(now, &packet);
@@ -765,12 +770,20 @@ impl<const N: usize> Sim<N> {
         self.rng.below(n)
     }
 
+    fn up_nodes(&self) -> impl Iterator<Item = &SimNode<N>> {
+        self.nodes
+            .iter()
+            .zip(&self.up)
+            .filter(|x| *x.1)
+            .map(|x| x.0)
+    }
+
     /// Drops, summed over all nodes that are up, by reason name.
     pub fn drops(&self) -> std::collections::BTreeMap<&'static str, u64> {
         // Summed by position first: a map insert per node and counter was most of the time
         // of building a million-node report.
         let mut sum = [0u64; pasa_router::DropReason::ALL.len()];
-        for n in self.nodes.iter().flatten() {
+        for n in self.up_nodes() {
             for (s, (_, c)) in sum.iter_mut().zip(n.drops().iter()) {
                 *s += c;
             }
@@ -786,7 +799,7 @@ impl<const N: usize> Sim<N> {
     /// Event counters, summed over all nodes that are up.
     pub fn stats(&self) -> std::collections::BTreeMap<&'static str, u64> {
         let mut sum: Vec<(&'static str, u64)> = pasa_router::Stats::default().iter().collect();
-        for n in self.nodes.iter().flatten() {
+        for n in self.up_nodes() {
             for (s, (_, c)) in sum.iter_mut().zip(n.stats().iter()) {
                 s.1 += c;
             }
@@ -796,7 +809,12 @@ impl<const N: usize> Sim<N> {
 
     /// Native IPv6/UDP packet from node `a`'s address to `dst` (the app's traffic).
     pub fn udp(&self, a: u32, dst: Ipv6Addr, payload: &[u8]) -> Option<Vec<u8>> {
-        Some(app::udp_packet(self.ipv6(a)?, dst, 64, payload))
+        Some(app::udp_packet(
+            self.ipv6(a)?,
+            dst,
+            app::START_HOP_LIMIT,
+            payload,
+        ))
     }
 }
 

@@ -54,6 +54,10 @@ struct RunArgs {
     /// Random node-to-node flows (default: every ordered pair up to 64 nodes, else 1000).
     #[arg(long)]
     flows: Option<usize>,
+    /// Flows started per millisecond of virtual time. At 1, ten million flows span 2.8 h of
+    /// virtual time, and every node also refreshes its registration a few times meanwhile.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    rate: u32,
     /// Seed of every random draw.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -184,7 +188,8 @@ fn simulate_with<const N: usize>(topo: pasa_topology::Topology, args: &RunArgs) 
         },
         ..SimConfig::default()
     };
-    let mut sim = Sim::<N>::new(topo, cfg)?;
+    let (sim, setup_ms) = run::timed(|| Sim::<N>::new(topo, cfg));
+    let mut sim = sim?;
     let pcap = if args.pcap {
         Some(pcap_tap(&mut sim, &args.out)?)
     } else {
@@ -199,10 +204,15 @@ fn simulate_with<const N: usize>(topo: pasa_topology::Topology, args: &RunArgs) 
     let boot = boot?;
     let plan = TrafficPlan {
         flows: args.flows,
+        per_ms: args.rate,
         ..TrafficPlan::default()
     };
     let (traffic, traffic_ms) = run::timed(|| run::traffic(&mut sim, &plan));
-    let wall = BTreeMap::from([("bootstrap", boot_ms), ("traffic", traffic_ms)]);
+    let wall = BTreeMap::from([
+        ("setup", setup_ms),
+        ("bootstrap", boot_ms),
+        ("traffic", traffic_ms),
+    ]);
     sim.tap = None;
     sim.ipv6_tap = None;
     for p in [pcap, pcap6].into_iter().flatten() {
@@ -288,6 +298,7 @@ fn main_inner() -> Result<bool> {
             let t = pasa_topology::parse(FIGURE6, "figure6.pasa (built in)")?;
             let args = RunArgs {
                 flows: None,
+                rate: 1,
                 seed: 1,
                 loss: 0.0,
                 latency: 2,
