@@ -209,8 +209,10 @@ impl fmt::Display for ConfigError {
 impl core::error::Error for ConfigError {}
 
 impl NodeConfig {
-    /// Checks every field; the node never re-checks them.
-    pub(crate) fn validate(&self) -> Result<u8, ConfigError> {
+    /// Checks every field, as [`crate::Node::new`] does (the node never re-checks them);
+    /// returns the IPHC context id of the PASA prefix. For tools that validate a configuration
+    /// without starting a node.
+    pub fn validate(&self) -> Result<u8, ConfigError> {
         let ctx = self
             .contexts
             .iter()
