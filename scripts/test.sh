@@ -30,45 +30,61 @@ cargo fmt --all -- --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# tshark reads the pcap of sim/tests/dissector.rs through sim/wireshark/pasa.lua. Installed with
-# apt when missing (Debian/Ubuntu; sudo when not root); the test is told to fail, not skip,
-# without it.
-ensure_tshark() {
-    command -v tshark >/dev/null 2>&1 && return 0
+# Debian packages the tests drive (installed with apt when missing; sudo when not root):
+# tshark reads the pcaps of sim/tests/dissector.rs and the demo through sim/wireshark/pasa.lua;
+# ip (iproute2) and ping (iputils-ping) run the network-namespace lab of sim/tests/lab.rs.
+# The tests are told to fail, not skip, without them.
+ensure_pkg() {
+    local cmd="$1" pkg="$2"
+    command -v "$cmd" >/dev/null 2>&1 && return 0
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         if ! command -v sudo >/dev/null 2>&1; then
-            echo "tshark is missing and this is not root and there is no sudo: install it (apt-get install tshark)" >&2
+            echo "$cmd is missing and this is not root and there is no sudo: install it (apt-get install $pkg)" >&2
             return 1
         fi
         sudo=(sudo)
     fi
     if ! command -v apt-get >/dev/null 2>&1; then
-        echo "tshark is missing and there is no apt-get: install tshark (Wireshark 4.x) by hand" >&2
+        echo "$cmd is missing and there is no apt-get: install $pkg by hand" >&2
         return 1
     fi
     local log
     log=$(mktemp)
     # Install from the current package lists; refresh them only when that fails.
-    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >"$log" 2>&1; then
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >"$log" 2>&1; then
         if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; } >"$log" 2>&1; then
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg"; } >"$log" 2>&1; then
             cat "$log" >&2
             rm -f "$log"
-            echo "could not install tshark with apt-get (output above)" >&2
+            echo "could not install $pkg with apt-get (output above)" >&2
             return 1
         fi
     fi
     rm -f "$log"
-    command -v tshark >/dev/null 2>&1 || { echo "apt-get installed tshark but it is not on PATH" >&2; return 1; }
+    command -v "$cmd" >/dev/null 2>&1 || { echo "apt-get installed $pkg but $cmd is not on PATH" >&2; return 1; }
 }
 
-step "tshark for the Wireshark dissector test"
-ensure_tshark
+step "Debian packages: tshark (dissector), iproute2 and iputils-ping (namespace lab)"
+ensure_pkg tshark tshark
+ensure_pkg ip iproute2
+ensure_pkg ping iputils-ping
 tshark --version 2>/dev/null | sed -n 1p
 
+# The namespace tests need root (network namespaces, veth, TUN). CI runs as root; a developer
+# who is not gets them skipped with a message, not failed.
+netns=0
+if [ "$(id -u)" -eq 0 ]; then
+    netns=1
+fi
+
+step "pasa-router for Linux (feature linux): clippy, unit tests, the binary the lab runs"
+cargo clippy -p pasa-router --features linux --all-targets --locked -- -D warnings
+cargo test -p pasa-router --features linux --locked --bin pasa-router
+cargo build -p pasa-router --features linux --locked
+
 step "unit, vector, property, etherparse, fuzz-corpus and dissector tests"
-PASA_REQUIRE_TSHARK=1 cargo test --workspace --locked
+PASA_REQUIRE_TSHARK=1 PASA_REQUIRE_NETNS=$netns cargo test --workspace --locked
 
 step "no_std builds of the codec and the router core (Cortex-M4F and Cortex-M0+)"
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
@@ -80,6 +96,7 @@ cargo check --manifest-path fuzz/Cargo.toml --locked --bins
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p pasa-router --features linux --no-deps --locked --bins
 
 step "run commands of the README"
 cargo run -q -p pasa-sim --locked -- demo --out target/pasa-sim-demo
