@@ -22,6 +22,7 @@
 //! kind = "ethernet"                # EtherType 0xA0ED through pnet
 //! interface = "eth1"
 //! parent = true                    # the link toward the parent (exactly one, not on the root)
+//! io = "batched"                   # optional: recvmmsg/sendmmsg (default), or "pnet"
 //!
 //! [[link]]
 //! kind = "serial"                  # SLIP (RFC 1055) carrying the same Ethernet-framed LoWPAN
@@ -94,6 +95,15 @@ pub(crate) enum SerialTarget {
     Listen(PathBuf),
 }
 
+/// How an Ethernet link does its I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EthIo {
+    /// `AF_PACKET` with `recvmmsg`/`sendmmsg` on the event loop's thread (Linux; fast).
+    Batched,
+    /// pnet's channel with a reader thread (portable).
+    Pnet,
+}
+
 /// The kind of a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LinkKind {
@@ -101,6 +111,8 @@ pub(crate) enum LinkKind {
     Ethernet {
         /// Interface name.
         interface: String,
+        /// I/O path.
+        io: EthIo,
     },
     /// SLIP over a serial line or a Unix socket.
     Serial(SerialTarget),
@@ -211,6 +223,7 @@ struct RawLink {
     socket: Option<Spanned<String>>,
     listen: Option<bool>,
     baud: Option<Spanned<u32>>,
+    io: Option<Spanned<String>>,
     #[serde(default)]
     parent: bool,
 }
@@ -424,6 +437,19 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 }
                 LinkKind::Ethernet {
                     interface: ifc.get_ref().clone(),
+                    io: match l.io.as_ref().map(|s| s.get_ref().as_str()) {
+                        None | Some("batched") => EthIo::Batched,
+                        Some("pnet") => EthIo::Pnet,
+                        Some(other) => {
+                            return Err(err(
+                                l.io.as_ref().map_or(span.clone(), |s| s.span()),
+                                &field("io"),
+                                format!(
+                                    "\"{other}\": expected \"batched\" (recvmmsg/sendmmsg) or \"pnet\""
+                                ),
+                            ));
+                        }
+                    },
                 }
             }
             "serial" => match (&l.path, &l.socket) {
@@ -457,7 +483,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
         };
         let name = match &kind {
-            LinkKind::Ethernet { interface } => interface.clone(),
+            LinkKind::Ethernet { interface, .. } => interface.clone(),
             LinkKind::Serial(SerialTarget::Tty { path, .. })
             | LinkKind::Serial(SerialTarget::Connect(path))
             | LinkKind::Serial(SerialTarget::Listen(path)) => path.display().to_string(),

@@ -9,7 +9,8 @@
 
 use std::io::{Read, Write};
 use std::net::Ipv6Addr;
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::os::fd::AsFd;
+use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -23,11 +24,13 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tracing::{debug, error, info, warn};
 
 use crate::config::{self, Config, LinkKind};
-use crate::link::{self, BROADCAST, ETH_HEADER, FRAME_MAX, Link, Msg};
+use crate::link::{self, BROADCAST, ETH_HEADER, Events, FRAME_MAX, Link, Msg};
 use crate::metrics::{self, LinkCounters, Snapshot};
 use crate::pcap::PcapWriter;
 use crate::store::FileStore;
 use crate::tundev;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::eventfd::{EfdFlags, EventFd};
 
 /// Children per role the Linux process holds (the core's table capacity).
 pub(crate) const CAPACITY: usize = 32;
@@ -74,7 +77,7 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
                 .links
                 .iter()
                 .find_map(|l| match &l.kind {
-                    LinkKind::Ethernet { interface } => Some(interface.clone()),
+                    LinkKind::Ethernet { interface, .. } => Some(interface.clone()),
                     LinkKind::Serial(_) => None,
                 })
                 .ok_or_else(|| anyhow!("no link_addr and no Ethernet link"))?;
@@ -96,7 +99,12 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
         Node::new(cfg.node_config(mac), store, now_ms())
             .map_err(|e| anyhow!("cannot start the node: {e}"))?,
     );
-    let (events, rx) = mpsc::sync_channel::<Msg>(4096);
+    let (tx, rx) = mpsc::sync_channel::<Msg>(4096);
+    let wake = Arc::new(
+        EventFd::from_flags(EfdFlags::EFD_NONBLOCK | EfdFlags::EFD_CLOEXEC)
+            .context("cannot create an eventfd")?,
+    );
+    let events = Events::new(tx, Arc::clone(&wake));
     let links = link::open_all(&cfg.links, mac, &events)?;
     let (tun_r, tun_w) = tundev::open(&cfg.tun)?;
     tundev::add_routes(&cfg.tun, cfg.prefix, cfg.role)?;
@@ -161,6 +169,7 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
     };
     d.after_event();
     d.snapshot();
+    let mut stop = false;
     loop {
         let now = now_ms();
         let wait = d
@@ -168,32 +177,68 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
             .poll_timeout()
             .map_or(1000, |t| t.saturating_sub(now))
             .clamp(1, 1000);
-        match rx.recv_timeout(Duration::from_millis(wait)) {
-            Ok(Msg::Frame { iface, frame }) => d.on_frame(iface, &frame),
-            Ok(Msg::Tun(p)) => d.on_tun(&p),
-            Ok(Msg::Signal(SIGHUP)) => d.reload(),
-            Ok(Msg::Signal(s)) => {
-                info!(signal = s, "stopping");
-                break;
-            }
-            Ok(Msg::RxErrors { iface, count }) => {
-                if let Some(l) = d.links.get_mut(usize::from(iface)) {
-                    l.counters.rx_errors += count;
+        // Wait on the batched links' sockets and on the inbox's eventfd at once.
+        let ready: Vec<bool> = {
+            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(d.links.len() + 1);
+            fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
+            for l in &d.links {
+                if let Some(s) = l.socket.as_ref() {
+                    fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
                 }
             }
-            Ok(Msg::LinkState { iface, what }) => {
-                let name = d
-                    .links
-                    .get(usize::from(iface))
-                    .map_or("?", |l| l.cfg.name.as_str());
-                warn!(link = name, "{what}");
+            let t = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+            match poll(&mut fds, t) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(anyhow!("poll failed: {e}")),
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(anyhow!("every input thread stopped"));
+            fds.iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect()
+        };
+        let mut k = 1;
+        for i in 0..d.links.len() {
+            if d.links.get(i).is_some_and(|l| l.socket.is_some()) {
+                if ready.get(k).copied().unwrap_or(false) {
+                    d.drain_link(i);
+                }
+                k += 1;
+            }
+        }
+        if ready.first().copied().unwrap_or(false) {
+            let _ = wake.read();
+        }
+        loop {
+            match rx.try_recv() {
+                Ok(Msg::Frame { iface, frame }) => d.on_frame(iface, &frame),
+                Ok(Msg::Tun(p)) => d.on_tun(&p),
+                Ok(Msg::Signal(SIGHUP)) => d.reload(),
+                Ok(Msg::Signal(s)) => {
+                    info!(signal = s, "stopping");
+                    stop = true;
+                }
+                Ok(Msg::RxErrors { iface, count }) => {
+                    if let Some(l) = d.links.get_mut(usize::from(iface)) {
+                        l.counters.rx_errors += count;
+                    }
+                }
+                Ok(Msg::LinkState { iface, what }) => {
+                    let name = d
+                        .links
+                        .get(usize::from(iface))
+                        .map_or("?", |l| l.cfg.name.as_str());
+                    warn!(link = name, "{what}");
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    return Err(anyhow!("every input thread stopped"));
+                }
             }
         }
         d.after_event();
+        d.flush();
+        if stop {
+            break;
+        }
     }
     d.snapshot();
     let _ = std::fs::remove_file(&d.cfg.control_socket);
@@ -201,7 +246,7 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
     Ok(())
 }
 
-fn start_tun_reader(mut r: ::tun::Reader, events: SyncSender<Msg>) -> Result<()> {
+fn start_tun_reader(mut r: ::tun::Reader, events: Events) -> Result<()> {
     thread::Builder::new()
         .name("rx-tun".into())
         .spawn(move || {
@@ -228,7 +273,7 @@ fn start_tun_reader(mut r: ::tun::Reader, events: SyncSender<Msg>) -> Result<()>
     Ok(())
 }
 
-fn start_signals(events: SyncSender<Msg>) -> Result<()> {
+fn start_signals(events: Events) -> Result<()> {
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])
         .context("cannot install signal handlers")?;
     thread::Builder::new()
@@ -251,6 +296,46 @@ fn fmt_mac(m: &[u8]) -> String {
 }
 
 impl Daemon {
+    /// Hands every frame waiting on batched link `i` to the core, a batch at a time.
+    fn drain_link(&mut self, i: usize) {
+        let Some(mut batch) = self.links.get_mut(i).and_then(|l| l.rx_batch.take()) else {
+            return;
+        };
+        let iface = u8::try_from(i).unwrap_or(u8::MAX);
+        // Bounded: at most 16 batches before the other links and the inbox get a turn.
+        for _ in 0..16 {
+            let n = match self.links.get(i).and_then(|l| l.socket.as_ref()) {
+                Some(s) => match s.recv_batch(&mut batch) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        warn!(link = i, "receive failed: {e}");
+                        0
+                    }
+                },
+                None => 0,
+            };
+            for f in batch.frames() {
+                if link::accept(f, &self.mac) {
+                    self.on_frame(iface, f);
+                }
+            }
+            if n < crate::afpacket::BATCH {
+                break;
+            }
+            self.flush();
+        }
+        if let Some(l) = self.links.get_mut(i) {
+            l.rx_batch = Some(batch);
+        }
+    }
+
+    /// Sends what the batched links queued.
+    fn flush(&mut self) {
+        for l in &mut self.links {
+            l.flush();
+        }
+    }
+
     /// Records a frame (or a TUN packet) in the capture; the first failure is logged.
     fn capture(&mut self, bytes: &[u8], ipv6: bool) {
         let Some(p) = self.pcap.as_mut() else { return };

@@ -14,6 +14,8 @@ use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
+
+use nix::sys::eventfd::EventFd;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -21,7 +23,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use pnet_datalink::{self as datalink, Channel, DataLinkSender};
 
-use crate::config::{LinkConfig, LinkKind, SerialTarget};
+use crate::afpacket::{BATCH, PacketSocket, RxBatch};
+use crate::config::{EthIo, LinkConfig, LinkKind, SerialTarget};
 use crate::slip;
 
 /// EtherType of LoWPAN encapsulation (RFC 7973).
@@ -62,6 +65,28 @@ pub(crate) enum Msg {
     },
 }
 
+/// The event loop's inbox: a bounded channel, and an eventfd that wakes the loop's `poll`
+/// when something is put in it.
+#[derive(Clone)]
+pub(crate) struct Events {
+    tx: SyncSender<Msg>,
+    wake: Arc<EventFd>,
+}
+
+impl Events {
+    /// An inbox and the eventfd the loop polls.
+    pub(crate) fn new(tx: SyncSender<Msg>, wake: Arc<EventFd>) -> Self {
+        Self { tx, wake }
+    }
+
+    /// Puts `m` in the inbox and wakes the loop; an error means the loop is gone.
+    pub(crate) fn send(&self, m: Msg) -> Result<(), ()> {
+        self.tx.send(m).map_err(|_| ())?;
+        let _ = self.wake.write(1);
+        Ok(())
+    }
+}
+
 /// Per-link counters (exported as metrics).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Counters {
@@ -80,6 +105,7 @@ type SerialPeer = Arc<Mutex<Option<Box<dyn Write + Send>>>>;
 
 enum Tx {
     Ethernet(Box<dyn DataLinkSender>),
+    Batched,
     Serial(SerialPeer),
 }
 
@@ -92,12 +118,33 @@ pub(crate) struct Link {
     pub(crate) counters: Counters,
     /// SLIP encoding buffer.
     slip_buf: Vec<u8>,
+    /// The batched socket (`io = "batched"` Ethernet links), read by the event loop.
+    pub(crate) socket: Option<PacketSocket>,
+    /// Its receive buffers (taken out while the loop hands the frames to the core).
+    pub(crate) rx_batch: Option<Box<RxBatch>>,
+    /// Frames waiting for the next `sendmmsg`, and how many of the buffers are in use.
+    tx_queue: Vec<Vec<u8>>,
+    tx_used: usize,
 }
 
 impl Link {
-    /// Sends an Ethernet-framed frame.
+    /// Sends an Ethernet-framed frame (queued until [`Link::flush`] on batched links).
     pub(crate) fn send(&mut self, frame: &[u8]) {
         let ok = match &mut self.tx {
+            Tx::Batched => {
+                if self.tx_used == self.tx_queue.len() {
+                    self.tx_queue.push(Vec::with_capacity(FRAME_MAX));
+                }
+                if let Some(b) = self.tx_queue.get_mut(self.tx_used) {
+                    b.clear();
+                    b.extend_from_slice(frame);
+                    self.tx_used += 1;
+                }
+                if self.tx_used >= BATCH {
+                    self.flush();
+                }
+                return;
+            }
             Tx::Ethernet(tx) => matches!(tx.send_to(frame, None), Some(Ok(()))),
             Tx::Serial(peer) => {
                 self.slip_buf.clear();
@@ -116,6 +163,28 @@ impl Link {
         } else {
             self.counters.tx_errors += 1;
         }
+    }
+}
+
+impl Link {
+    /// Sends the queued frames of a batched link.
+    pub(crate) fn flush(&mut self) {
+        let Some(sock) = self.socket.as_ref() else {
+            return;
+        };
+        if self.tx_used == 0 {
+            return;
+        }
+        let frames: Vec<&[u8]> = self
+            .tx_queue
+            .iter()
+            .take(self.tx_used)
+            .map(Vec::as_slice)
+            .collect();
+        let sent = sock.send_batch(&frames).unwrap_or(0);
+        self.counters.tx_frames += sent as u64;
+        self.counters.tx_errors += (self.tx_used - sent.min(self.tx_used)) as u64;
+        self.tx_used = 0;
     }
 }
 
@@ -164,11 +233,7 @@ pub(crate) fn accept(frame: &[u8], mac: &[u8; 6]) -> bool {
 }
 
 /// Opens every link of the configuration and starts its reader thread.
-pub(crate) fn open_all(
-    links: &[LinkConfig],
-    mac: [u8; 6],
-    events: &SyncSender<Msg>,
-) -> Result<Vec<Link>> {
+pub(crate) fn open_all(links: &[LinkConfig], mac: [u8; 6], events: &Events) -> Result<Vec<Link>> {
     links
         .iter()
         .enumerate()
@@ -180,9 +245,9 @@ pub(crate) fn open_all(
         .collect()
 }
 
-fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: SyncSender<Msg>) -> Result<Link> {
+fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Link> {
     let tx = match &cfg.kind {
-        LinkKind::Ethernet { interface } => {
+        LinkKind::Ethernet { interface, io } => {
             let mut ifc = find(interface)?;
             if !ifc.is_up() {
                 // A packet socket bound to a down interface reports an error on every poll
@@ -191,6 +256,24 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: SyncSender<Msg>) -> R
                     .with_context(|| format!("{interface} is down and cannot be set up"))?;
                 tracing::info!(link = %interface, "interface was down; set it up");
                 ifc = find(interface)?;
+            }
+            if *io == EthIo::Batched {
+                let sock = PacketSocket::open(interface, u16::from_be_bytes(ETHERTYPE_LOWPAN))
+                    .with_context(|| {
+                        format!(
+                            "{interface}: cannot open a packet socket (needs root or CAP_NET_RAW)"
+                        )
+                    })?;
+                return Ok(Link {
+                    cfg: cfg.clone(),
+                    tx: Tx::Batched,
+                    counters: Counters::default(),
+                    slip_buf: Vec::new(),
+                    socket: Some(sock),
+                    rx_batch: Some(Box::new(RxBatch::new())),
+                    tx_queue: Vec::new(),
+                    tx_used: 0,
+                });
             }
             let config = datalink::Config {
                 read_timeout: Some(Duration::from_millis(500)),
@@ -253,12 +336,16 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: SyncSender<Msg>) -> R
         tx,
         counters: Counters::default(),
         slip_buf: Vec::with_capacity(2 * FRAME_MAX),
+        socket: None,
+        rx_batch: None,
+        tx_queue: Vec::new(),
+        tx_used: 0,
     })
 }
 
 /// Reads SLIP from `r` until it ends, handing accepted frames to the event loop. Returns false
 /// when the event loop is gone.
-fn pump(iface: u8, mut r: impl Read, mac: &[u8; 6], events: &SyncSender<Msg>) -> bool {
+fn pump(iface: u8, mut r: impl Read, mac: &[u8; 6], events: &Events) -> bool {
     let mut dec = slip::Decoder::new(FRAME_MAX);
     let mut buf = [0u8; 4096];
     let mut alive = true;
@@ -298,7 +385,7 @@ fn start_serial(
     target: SerialTarget,
     mac: [u8; 6],
     peer: SerialPeer,
-    events: SyncSender<Msg>,
+    events: Events,
 ) -> Result<()> {
     let set_peer = |peer: &SerialPeer, w: Option<Box<dyn Write + Send>>| {
         if let Ok(mut p) = peer.lock() {
@@ -422,26 +509,45 @@ fn open_tty(path: &PathBuf, baud: u32) -> Result<std::fs::File> {
     Ok(file)
 }
 
-/// Sends `count` copies of `payload` (a LoWPAN frame) from interface `name`, framed as
-/// Ethernet 0xA0ED to broadcast (`pasa-router inject`, for tests and bring-up).
-pub(crate) fn inject(name: &str, payload: &[u8], count: u32) -> Result<()> {
-    let ifc = find(name)?;
-    let src = ifc.mac.map_or([2, 0, 0, 0, 0, 0xEE], |m| m.octets());
-    let (mut tx, _rx) = match datalink::channel(&ifc, datalink::Config::default()) {
-        Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-        Ok(_) => bail!("{name}: not an Ethernet channel"),
-        Err(e) => bail!("{name}: cannot open a packet socket: {e}"),
-    };
-    let mut frame = Vec::new();
-    ethernet(&BROADCAST, &src, payload, &mut frame);
-    for _ in 0..count {
-        match tx.send_to(&frame, None) {
-            Some(Ok(())) => {}
-            Some(Err(e)) => bail!("{name}: send failed: {e}"),
-            None => bail!("{name}: send failed"),
+/// Sends `count` copies of `payload` from interface `name`, framed as Ethernet to `dst`
+/// with `ethertype` (`pasa-router inject`, for tests, bring-up and the throughput bench),
+/// in batches of 64 per system call. Returns how many were sent.
+pub(crate) fn inject(
+    name: &str,
+    dst: [u8; 6],
+    ethertype: u16,
+    payload: &[u8],
+    count: u64,
+) -> Result<u64> {
+    let src = mac_of(name).unwrap_or([2, 0, 0, 0, 0, 0xEE]);
+    let sock = PacketSocket::open(name, ethertype)
+        .with_context(|| format!("{name}: cannot open a packet socket"))?;
+    let mut frame = Vec::with_capacity(ETH_HEADER + payload.len());
+    frame.extend_from_slice(&dst);
+    frame.extend_from_slice(&src);
+    frame.extend_from_slice(&ethertype.to_be_bytes());
+    frame.extend_from_slice(payload);
+    let batch: Vec<&[u8]> = vec![frame.as_slice(); BATCH];
+    let mut sent = 0u64;
+    let mut stalls = 0u32;
+    while sent < count {
+        let want = usize::try_from(count - sent).unwrap_or(BATCH).min(BATCH);
+        let n = sock
+            .send_batch(batch.get(..want).unwrap_or(&[]))
+            .with_context(|| format!("{name}: send failed"))?;
+        if n == 0 {
+            // The interface queue is full: wait for it to drain, but not forever.
+            stalls += 1;
+            if stalls > 100_000 {
+                bail!("{name}: the interface accepts no frames");
+            }
+            std::thread::yield_now();
+        } else {
+            stalls = 0;
         }
+        sent += n as u64;
     }
-    Ok(())
+    Ok(sent)
 }
 
 #[cfg(test)]

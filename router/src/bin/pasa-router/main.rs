@@ -8,6 +8,7 @@
 //! pasa-router inject --interface IF HEX         send a raw LoWPAN frame (tests, bring-up)
 //! ```
 
+mod afpacket;
 mod config;
 mod daemon;
 mod decode;
@@ -78,14 +79,21 @@ enum Cmd {
         config: PathBuf,
     },
     /// Send a LoWPAN frame (hex) out of an Ethernet interface, framed as EtherType 0xA0ED to
-    /// broadcast. For tests and bring-up: malformed frames are welcome.
+    /// broadcast. For tests and bring-up: malformed frames are welcome. With a large count it
+    /// is a traffic generator (64 frames per system call), as the throughput bench uses it.
     Inject {
         /// The interface.
         #[arg(long)]
         interface: String,
         /// How many copies.
         #[arg(long, default_value_t = 1)]
-        count: u32,
+        count: u64,
+        /// Destination MAC (default broadcast).
+        #[arg(long)]
+        dst: Option<String>,
+        /// EtherType in hex (default a0ed; 86dd sends the hex as native IPv6).
+        #[arg(long, default_value = "a0ed")]
+        ethertype: String,
         /// The frame in hex.
         hex: Vec<String>,
     },
@@ -223,8 +231,22 @@ fn main() -> ExitCode {
         Cmd::Inject {
             interface,
             count,
+            dst,
+            ethertype,
             hex,
         } => {
+            let dst = match dst.as_deref().map(config::parse_mac) {
+                None => link::BROADCAST,
+                Some(Some(m)) => m,
+                Some(None) => {
+                    eprintln!("pasa-router: --dst: expected a MAC such as 02:00:00:00:00:05");
+                    return ExitCode::from(2);
+                }
+            };
+            let Ok(ethertype) = u16::from_str_radix(ethertype.trim_start_matches("0x"), 16) else {
+                eprintln!("pasa-router: --ethertype {ethertype}: expected hex such as a0ed");
+                return ExitCode::from(2);
+            };
             let frame = match decode::parse_hex(&hex.join(" ")) {
                 Ok(f) => f,
                 Err(e) => {
@@ -232,8 +254,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match link::inject(&interface, &frame, count) {
-                Ok(()) => ExitCode::SUCCESS,
+            match link::inject(&interface, dst, ethertype, &frame, count) {
+                Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("pasa-router: {e:#}");
                     ExitCode::FAILURE
