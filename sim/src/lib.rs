@@ -11,7 +11,7 @@
 //! (SVG), [`pcap`] (captures), [`scenario`] (fault scenarios), [`store`] (the nodes' state).
 //!
 //! Modules also: [`queue`] (the event calendar), [`mem`] (huge pages and prefetch for the
-//! node array).
+//! node array), and on Linux `lab` (network namespaces running real `pasa-router` processes).
 //!
 //! Not yet (issue "`pasa-sim`"): ten million packets within the scale run's 60 s. At 1.2
 //! million nodes the run takes 85 s: 18 – 20 s to boot, about 5 µs per packet; the engine
@@ -19,6 +19,8 @@
 
 pub mod app;
 pub mod engine;
+#[cfg(target_os = "linux")]
+pub mod lab;
 pub mod mem;
 pub mod pcap;
 pub mod plot;

@@ -114,6 +114,116 @@ enum Cmd {
         #[arg(long, default_value = "pasa-sim-out")]
         out: PathBuf,
     },
+    /// The network-namespace lab: real `pasa-router` processes, one per node, each in its own
+    /// network namespace, a veth pair per tree edge, and an `outside` host behind the root
+    /// (needs root).
+    #[cfg(target_os = "linux")]
+    Lab(LabArgs),
+}
+
+#[cfg(target_os = "linux")]
+#[derive(clap::Args)]
+struct LabArgs {
+    /// Lab folder: lab.json, and per node a folder with node.toml, state, socket and log.
+    #[arg(long, global = true, default_value = pasa_sim::lab::DEFAULT_DIR)]
+    dir: PathBuf,
+    #[command(subcommand)]
+    cmd: LabCmd,
+}
+
+#[cfg(target_os = "linux")]
+#[derive(Subcommand)]
+enum LabCmd {
+    /// Create a namespace per node of TOPO, a veth pair per edge and the outside host; start
+    /// one `pasa-router` per node; return when every node holds its address (exit 0), or
+    /// after the timeout with a report of the nodes that did not join (exit 1; the lab stays
+    /// up for inspection until `down`).
+    Up {
+        /// Topology file (pasa-topo text format or JSON), or `figure6` for the built-in one.
+        topo: PathBuf,
+        /// Seconds to wait for every node to join.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// The pasa-router binary (default: $PASA_ROUTER, else next to pasa-sim).
+        #[arg(long)]
+        router_bin: Option<PathBuf>,
+        /// Prefix of the namespace names: nodes are PREFIX<index>, the outside host PREFIXout.
+        #[arg(long, default_value = pasa_sim::lab::DEFAULT_NS_PREFIX)]
+        ns_prefix: String,
+        /// The routers' log level.
+        #[arg(long, default_value = "info")]
+        log: String,
+        /// Have every router capture its frames into DIR/<node>/frames.pcap.
+        #[arg(long)]
+        pcap: bool,
+    },
+    /// Stop every router (SIGTERM, SIGKILL after 3 s) and delete the lab's namespaces.
+    Down,
+    /// Run a command in a node's namespace (NODE: a topology name, or `outside`); exits with
+    /// the command's exit code.
+    Exec {
+        /// Node name, or `outside`.
+        node: String,
+        /// The command and its arguments (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        cmd: Vec<String>,
+    },
+    /// Print a node's IPv6 address (from its router's stats).
+    Addr {
+        /// Node name, or `outside`.
+        node: String,
+    },
+    /// Print every node: namespace, router pid, joined, address.
+    Status,
+    /// Print a node's router's stats (Prometheus text).
+    Stats {
+        /// Node name.
+        node: String,
+    },
+    /// Kill a node's router with SIGKILL.
+    Kill {
+        /// Node name.
+        node: String,
+    },
+    /// Start a node's router again (same config and state file) and wait until it joined.
+    Start {
+        /// Node name.
+        node: String,
+        /// Seconds to wait for it to join (0: do not wait).
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Receive numbered datagrams on [::]:PORT; print one JSON line.
+    #[command(hide = true)]
+    UdpRecv {
+        /// UDP port.
+        #[arg(long)]
+        port: u16,
+        /// Datagrams expected.
+        #[arg(long)]
+        count: u64,
+        /// Seconds to wait at most.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Send numbered datagrams to [DST]:PORT, paced; print one JSON line.
+    #[command(hide = true)]
+    UdpSend {
+        /// Destination address.
+        dst: std::net::Ipv6Addr,
+        /// UDP port.
+        #[arg(long)]
+        port: u16,
+        /// Datagrams to send.
+        #[arg(long)]
+        count: u64,
+        /// Datagrams per second.
+        #[arg(long, default_value_t = 2000)]
+        rate: u64,
+        /// Octets of UDP payload (at least 24).
+        #[arg(long, default_value_t = 32)]
+        size: usize,
+    },
 }
 
 /// The capture, shared between the simulator's tap and the code that closes it.
@@ -271,9 +381,117 @@ fn scenarios(names: &str, topo: &pasa_topology::Topology, seed: u64) -> Result<b
     Ok(ok)
 }
 
+/// Runs a `lab` subcommand; `Ok(false)` for exit status 1.
+#[cfg(target_os = "linux")]
+fn lab_main(args: LabArgs) -> Result<bool> {
+    use pasa_sim::lab;
+    use std::time::Duration;
+    let dir = args.dir;
+    match args.cmd {
+        LabCmd::Up {
+            topo,
+            timeout,
+            router_bin,
+            ns_prefix,
+            log,
+            pcap,
+        } => {
+            let (t, source) = if topo.as_os_str() == "figure6" && !topo.exists() {
+                (
+                    pasa_topology::parse(FIGURE6, "figure6.pasa (built in)")?,
+                    "figure6.pasa (built in)".to_string(),
+                )
+            } else {
+                (load(&topo)?, topo.display().to_string())
+            };
+            let opts = lab::UpOptions {
+                dir,
+                timeout: Duration::from_secs(timeout),
+                router_bin,
+                ns_prefix,
+                log,
+                pcap,
+            };
+            let r = lab::up(&t, &source, &opts)?;
+            print!("{}", r.render());
+            Ok(r.ok())
+        }
+        LabCmd::Down => {
+            let r = lab::down(&dir)?;
+            if r.found {
+                println!(
+                    "lab in {} down: {} routers stopped by SIGTERM, {} processes killed, {} namespaces deleted",
+                    dir.display(),
+                    r.terminated,
+                    r.killed,
+                    r.namespaces
+                );
+            } else {
+                println!("no lab in {}", dir.display());
+            }
+            Ok(true)
+        }
+        LabCmd::Exec { node, cmd } => {
+            let l = lab::Lab::load(&dir)?;
+            let code = lab::exec(&l, &node, &cmd)?;
+            std::process::exit(code);
+        }
+        LabCmd::Addr { node } => {
+            let l = lab::Lab::load(&dir)?;
+            println!("{}", lab::node_addr(&l, &node)?);
+            Ok(true)
+        }
+        LabCmd::Status => {
+            let l = lab::Lab::load(&dir)?;
+            print!("{}", lab::status(&l));
+            Ok(true)
+        }
+        LabCmd::Stats { node } => {
+            let l = lab::Lab::load(&dir)?;
+            print!("{}", lab::node_stats(&l, &node)?);
+            Ok(true)
+        }
+        LabCmd::Kill { node } => {
+            lab::kill_node(&dir, &node)?;
+            Ok(true)
+        }
+        LabCmd::Start { node, timeout } => {
+            let wait = (timeout > 0).then(|| Duration::from_secs(timeout));
+            if let Some(a) = lab::start_node(&dir, &node, wait)? {
+                println!("{a}");
+            }
+            Ok(true)
+        }
+        LabCmd::UdpRecv {
+            port,
+            count,
+            timeout,
+        } => {
+            let r = lab::udp_recv(port, count, Duration::from_secs(timeout))
+                .with_context(|| format!("udp-recv on port {port}"))?;
+            println!("{}", serde_json::to_string(&r)?);
+            Ok(r.complete_in_order(count))
+        }
+        LabCmd::UdpSend {
+            dst,
+            port,
+            count,
+            rate,
+            size,
+        } => {
+            let r = lab::udp_send(dst, port, count, rate, size)
+                .with_context(|| format!("udp-send to [{dst}]:{port}"))?;
+            println!("{}", serde_json::to_string(&r)?);
+            Ok(true)
+        }
+    }
+}
+
 fn main_inner() -> Result<bool> {
     let cli = Cli::parse();
     let (report, out) = match cli.cmd {
+        #[cfg(target_os = "linux")]
+        Cmd::Lab(args) => return lab_main(args),
         Cmd::Run { topo, args } => {
             let t = load(&topo)?;
             if let Some(name) = &args.scenario {

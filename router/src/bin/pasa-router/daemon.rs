@@ -176,7 +176,7 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
             .node
             .poll_timeout()
             .map_or(1000, |t| t.saturating_sub(now))
-            .clamp(1, 1000);
+            .clamp(1, 250);
         // Wait on the batched links' sockets and on the inbox's eventfd at once.
         let ready: Vec<bool> = {
             let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(d.links.len() + 1);
