@@ -14,6 +14,11 @@
 # both rates and the ratio. Needs root. Not part of the test command (it saturates the
 # machine for about half a minute).
 #
+# One CPU each: the generator runs on CPU 0; the forwarding runs on CPU 1 (RPS steers tp-rt's
+# received frames there, so the kernel forwards on CPU 1, and pasa-router is pinned to it).
+# Without that, a veth runs the kernel's forwarding inside the sender's system call, and the
+# kernel's rate would be the generator's.
+#
 #   scripts/router-throughput.sh [FRAMES] [ROUNDS]      (defaults 2000000 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +49,11 @@ ip link add r1 netns tp-rt type veth peer name d0 netns tp-dst
 for pair in tp-src:s0 tp-rt:r0 tp-rt:r1 tp-dst:d0; do
     ip -n "${pair%%:*}" link set "${pair#*:}" up
 done
+ncpu=$(nproc)
+gen_cpu=0
+fwd_cpu=$((ncpu > 1 ? 1 : 0))
+ip netns exec tp-rt sh -c "printf '%x' $((1 << fwd_cpu)) > /sys/class/net/r0/queues/rx-0/rps_cpus"
+echo "generator on CPU $gen_cpu, forwarding on CPU $fwd_cpu ($ncpu CPUs)"
 mac() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
 rx() { ip netns exec tp-dst cat /sys/class/net/d0/statistics/rx_packets; }
 
@@ -53,7 +63,7 @@ measure() {
     local dst="$1" type="$2" hex="$3" before after t0 t1
     before=$(rx)
     t0=$(date +%s.%N)
-    ip netns exec tp-src "$R" inject --interface s0 --dst "$dst" --ethertype "$type" \
+    ip netns exec tp-src taskset -c "$gen_cpu" "$R" inject --interface s0 --dst "$dst" --ethertype "$type" \
         --count "$frames" "$hex"
     t1=$(date +%s.%N)
     sleep 0.3
@@ -121,7 +131,7 @@ interface = "d0"
 parent = true
 EOF
 
-start() { ip netns exec "$1" "$R" run --config "$dir/$2.toml" 2>"$dir/$2.log" & }
+start() { ip netns exec "$1" taskset -c "$fwd_cpu" "$R" run --config "$dir/$2.toml" 2>"$dir/$2.log" & }
 joined() { ip netns exec "$1" "$R" stats --config "$dir/$2.toml" 2>/dev/null | grep -q '^pasa_joined 1'; }
 
 results=()

@@ -298,10 +298,29 @@ fn fmt_mac(m: &[u8]) -> String {
 impl Daemon {
     /// Hands every frame waiting on batched link `i` to the core, a batch at a time.
     fn drain_link(&mut self, i: usize) {
+        let iface = u8::try_from(i).unwrap_or(u8::MAX);
+        if let Some(mut ring) = self.links.get_mut(i).and_then(|l| l.rx_ring.take()) {
+            let mac = self.mac;
+            // Bounded: at most 16 blocks before the other links and the inbox get a turn.
+            for _ in 0..16 {
+                let n = ring.next_block(|f| {
+                    if link::accept(f, &mac) {
+                        self.on_frame(iface, f);
+                    }
+                });
+                self.flush();
+                if n == 0 {
+                    break;
+                }
+            }
+            if let Some(l) = self.links.get_mut(i) {
+                l.rx_ring = Some(ring);
+            }
+            return;
+        }
         let Some(mut batch) = self.links.get_mut(i).and_then(|l| l.rx_batch.take()) else {
             return;
         };
-        let iface = u8::try_from(i).unwrap_or(u8::MAX);
         // Bounded: at most 16 batches before the other links and the inbox get a turn.
         for _ in 0..16 {
             let n = match self.links.get(i).and_then(|l| l.socket.as_ref()) {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use pnet_datalink::{self as datalink, Channel, DataLinkSender};
 
-use crate::afpacket::{BATCH, PacketSocket, RxBatch};
+use crate::afpacket::{BATCH, PacketSocket, RxBatch, RxRing};
 use crate::config::{EthIo, LinkConfig, LinkKind, SerialTarget};
 use crate::slip;
 
@@ -122,6 +122,8 @@ pub(crate) struct Link {
     pub(crate) socket: Option<PacketSocket>,
     /// Its receive buffers (taken out while the loop hands the frames to the core).
     pub(crate) rx_batch: Option<Box<RxBatch>>,
+    /// Its `TPACKET_V3` ring, when the kernel gave one (then `rx_batch` is not used).
+    pub(crate) rx_ring: Option<RxRing>,
     /// Frames waiting for the next `sendmmsg`, and how many of the buffers are in use.
     tx_queue: Vec<Vec<u8>>,
     tx_used: usize,
@@ -264,6 +266,13 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Lin
                             "{interface}: cannot open a packet socket (needs root or CAP_NET_RAW)"
                         )
                     })?;
+                let rx_ring = match RxRing::new(&sock) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        tracing::warn!(link = %interface, "no TPACKET_V3 ring ({e}); receiving with recvmmsg");
+                        None
+                    }
+                };
                 return Ok(Link {
                     cfg: cfg.clone(),
                     tx: Tx::Batched,
@@ -271,6 +280,7 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Lin
                     slip_buf: Vec::new(),
                     socket: Some(sock),
                     rx_batch: Some(Box::new(RxBatch::new())),
+                    rx_ring,
                     tx_queue: Vec::new(),
                     tx_used: 0,
                 });
@@ -338,6 +348,7 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Lin
         slip_buf: Vec::with_capacity(2 * FRAME_MAX),
         socket: None,
         rx_batch: None,
+        rx_ring: None,
         tx_queue: Vec::new(),
         tx_used: 0,
     })
