@@ -57,18 +57,21 @@ echo "generator on CPU $gen_cpu, forwarding on CPU $fwd_cpu ($ncpu CPUs)"
 mac() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
 rx() { ip netns exec tp-dst cat /sys/class/net/d0/statistics/rx_packets; }
 
-# Sends $frames copies of hex $3 (EtherType $2) to MAC $1 from tp-src; prints frames/s that
-# reached tp-dst and the generator's own rate.
+# Sends COUNT copies of hex $3 (EtherType $2) to MAC $1 from tp-src, at RATE frames/s when
+# given ($4 $5: count and rate; defaults $frames and as fast as possible); prints the frames/s
+# that reached tp-dst, the generator's own rate, and how many arrived of how many.
 measure() {
-    local dst="$1" type="$2" hex="$3" before after t0 t1
+    local dst="$1" type="$2" hex="$3" count="${4:-$frames}" rate="${5:-}" before after t0 t1
+    local pace=()
+    [ -n "$rate" ] && pace=(--rate "$rate")
     before=$(rx)
     t0=$(date +%s.%N)
-    ip netns exec tp-src taskset -c "$gen_cpu" "$R" inject --interface s0 --dst "$dst" --ethertype "$type" \
-        --count "$frames" "$hex"
+    ip netns exec tp-src taskset -c "$gen_cpu" "$R" inject --interface s0 --dst "$dst" \
+        --ethertype "$type" --count "$count" "${pace[@]}" "$hex"
     t1=$(date +%s.%N)
     sleep 0.3
     after=$(rx)
-    python3 -c "import sys; d=$after-$before; t=$t1-$t0; print(f'{d/t:.0f} {$frames/t:.0f} {d}')"
+    python3 -c "d=$after-$before; t=$t1-$t0; print(f'{d/t:.0f} {$count/t:.0f} {d} {$count}')"
 }
 
 # --- kernel -----------------------------------------------------------------------------
@@ -166,20 +169,39 @@ print(frame.hex())
 PY
 )
     p=$(measure "$rt_r0" a0ed "$pasa_hex")
+    # Paced at fractions of the kernel's rate: the best rate forwarded with under 1 % loss
+    # (the overload figure above includes the CPU spent receiving frames then dropped).
+    read -r krate _ _ _ <<<"$k"
+    best=0
+    for f in 0.7 0.6 0.5 0.4 0.3 0.2; do
+        r=$(python3 -c "print(int($krate * $f))")
+        read -r got _ arrived sent <<<"$(measure "$rt_r0" a0ed "$pasa_hex" $((r * 2)) "$r")"
+        if python3 -c "import sys; sys.exit(0 if $arrived >= 0.99 * $sent else 1)"; then
+            best=$got
+            break
+        fi
+    done
     stats=$(ip netns exec tp-rt "$R" stats --config "$dir/rt.toml" | grep -E '^pasa_forwarded_total' || true)
     pkill -f "pasa-router run --config $dir/rt.toml" || true
     sleep 0.3
     ip netns exec tp-rt sysctl -qw net.ipv6.conf.all.forwarding=1
-    read -r krate kgen kgot <<<"$k"
-    read -r prate pgen pgot <<<"$p"
+    read -r krate kgen kgot _ <<<"$k"
+    read -r prate pgen pgot _ <<<"$p"
     echo "round $round: kernel $krate frames/s (generator $kgen/s, $kgot of $frames arrived);" \
-        "pasa-router $prate frames/s (generator $pgen/s, $pgot arrived; $stats)"
-    results+=("$krate $prate")
+        "pasa-router $prate frames/s flooded (generator $pgen/s, $pgot arrived)," \
+        "$best frames/s paced with < 1 % loss ($stats)"
+    results+=("$krate $prate $best $kgot")
 done
-python3 - "${results[@]}" <<'PY'
+python3 - "$frames" "${results[@]}" <<'PY'
 import statistics, sys
-pairs = [tuple(map(float, a.split())) for a in sys.argv[1:]]
-k = statistics.median(p[0] for p in pairs)
-p = statistics.median(p[1] for p in pairs)
-print(f"median: kernel {k:,.0f} frames/s, pasa-router {p:,.0f} frames/s, ratio {p / k:.2f} (target >= 0.5)")
+frames = float(sys.argv[1])
+rows = [tuple(map(float, a.split())) for a in sys.argv[2:]]
+k = statistics.median(r[0] for r in rows)
+f = statistics.median(r[1] for r in rows)
+b = statistics.median(r[2] for r in rows)
+print(f"median: kernel {k:,.0f} frames/s; pasa-router {f:,.0f} flooded (ratio {f / k:.2f}), "
+      f"{b:,.0f} paced with < 1 % loss (ratio {b / k:.2f}); target >= 0.5")
+if all(r[3] >= 0.99 * frames for r in rows):
+    print("note: the kernel forwarded every frame the generator could send, so its figure is a lower "
+          "bound of what it can forward, and the ratios are upper bounds")
 PY

@@ -529,6 +529,7 @@ pub(crate) fn inject(
     ethertype: u16,
     payload: &[u8],
     count: u64,
+    rate: Option<u64>,
 ) -> Result<u64> {
     let src = mac_of(name).unwrap_or([2, 0, 0, 0, 0, 0xEE]);
     let sock = PacketSocket::open(name, ethertype)
@@ -541,7 +542,15 @@ pub(crate) fn inject(
     let batch: Vec<&[u8]> = vec![frame.as_slice(); BATCH];
     let mut sent = 0u64;
     let mut stalls = 0u32;
+    let start = std::time::Instant::now();
     while sent < count {
+        if let Some(pps) = rate.filter(|&r| r > 0) {
+            // Paced: batch k leaves at k * BATCH / pps seconds.
+            let due = std::time::Duration::from_secs_f64(sent as f64 / pps as f64);
+            while start.elapsed() < due {
+                std::hint::spin_loop();
+            }
+        }
         let want = usize::try_from(count - sent).unwrap_or(BATCH).min(BATCH);
         let n = sock
             .send_batch(batch.get(..want).unwrap_or(&[]))

@@ -94,6 +94,9 @@ enum Cmd {
         /// EtherType in hex (default a0ed; 86dd sends the hex as native IPv6).
         #[arg(long, default_value = "a0ed")]
         ethertype: String,
+        /// Frames per second (default: as fast as the interface takes them).
+        #[arg(long)]
+        rate: Option<u64>,
         /// The frame in hex.
         hex: Vec<String>,
     },
@@ -233,6 +236,7 @@ fn main() -> ExitCode {
             count,
             dst,
             ethertype,
+            rate,
             hex,
         } => {
             let dst = match dst.as_deref().map(config::parse_mac) {
@@ -254,7 +258,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match link::inject(&interface, dst, ethertype, &frame, count) {
+            match link::inject(&interface, dst, ethertype, &frame, count, rate) {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("pasa-router: {e:#}");
