@@ -322,14 +322,7 @@ impl UpReport {
     pub fn render(&self) -> String {
         let mut s = String::new();
         let joined = self.addresses.iter().filter(|a| a.is_some()).count();
-        let w = self
-            .lab
-            .nodes
-            .iter()
-            .map(|n| n.name.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
+        let w = name_width(&self.lab);
         s.push_str(&format!(
             "{:<w$}  {:<6}  {:<12}  address\n",
             "node", "role", "namespace"
@@ -1017,13 +1010,7 @@ pub fn start_node(dir: &Path, name: &str, wait: Option<Duration>) -> Result<Opti
 pub fn status(lab: &Lab) -> String {
     let idx: Vec<usize> = (0..lab.nodes.len()).collect();
     let st: BTreeMap<usize, Option<String>> = stats_many(lab, &idx).into_iter().collect();
-    let w = lab
-        .nodes
-        .iter()
-        .map(|n| n.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    let w = name_width(lab);
     let mut s = format!(
         "{:<w$}  {:<12}  {:>8}  {:<6}  address\n",
         "node", "namespace", "pid", "joined"
@@ -1477,6 +1464,16 @@ pub fn udp_recv(port: u16, count: u64, timeout: Duration) -> io::Result<UdpRecei
     r.first_missing = seen.iter().position(|&s| !s).map(|p| p as u64);
     r.seconds = first.map_or(0.0, |f| last.duration_since(f).as_secs_f64());
     Ok(r)
+}
+
+/// Width of the node-name column of the tables `up` and `status` print.
+fn name_width(lab: &Lab) -> usize {
+    lab.nodes
+        .iter()
+        .map(|n| n.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4)
 }
 
 #[cfg(test)]
