@@ -16,6 +16,8 @@
 //!   LOWPAN_IPHC with contexts and PASA coalescence (RFC 6282), NHC UDP, and the ND options
 //!   GAAO, EARO, 6CIO and SLLAO. [`frame`] puts the layers together: parse a whole compressed
 //!   frame, decompress it to native IPv6, compress native IPv6 into a PASA frame.
+//! - SLIP framing (RFC 1055) of the serial links, for the Linux process and the firmware alike
+//!   ([`wire::slip`]): an encoder into a caller's buffer and a decoder with a fixed buffer.
 //! - [`fuzz`]: one plain-function fuzz body per parser, shared by cargo-fuzz and `cargo test`.
 //!
 //! ## What it refuses to own

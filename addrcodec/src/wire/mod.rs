@@ -6,7 +6,8 @@
 //! in a frame: [`dispatch`] (RFC 8025 paging), [`lorh`] (RFC 8138 6LoRH: PASA-6LoRH and
 //! IP-in-IP), [`iphc`] (RFC 6282 LOWPAN_IPHC), [`nhc`] (RFC 6282 NHC UDP), and [`nd`] (ND options
 //! carried in ICMPv6: GAAO, EARO, 6CIO, SLLAO). [`checksum`] holds the Internet checksum shared by
-//! the layers.
+//! the layers. [`slip`] (RFC 1055) is not a layer of the frame but the framing of serial links
+//! around it: a stream encoder and a fixed-buffer decoder instead of a view and a `Repr`.
 
 pub mod checksum;
 pub mod dispatch;
@@ -15,6 +16,7 @@ pub mod iphc;
 pub mod lorh;
 pub mod nd;
 pub mod nhc;
+pub mod slip;
 
 pub use dispatch::Dispatch;
 pub use iphc::{Context, Contexts, Packet as IphcPacket, Repr as IphcRepr};
