@@ -139,7 +139,7 @@ impl Context {
 
     /// The prefix (bits past the length are zero).
     pub const fn prefix(&self) -> Ipv6Addr {
-        Ipv6Addr::from_octets(self.prefix)
+        Ipv6Addr::from_bits(u128::from_be_bytes(self.prefix))
     }
 
     /// `addr` with the context bits written over its first `len_bits` bits ("context bits
