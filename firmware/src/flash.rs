@@ -39,6 +39,11 @@ impl<F: Flash> FlashStore<F> {
         self.flash
     }
 
+    /// The flash.
+    pub fn flash(&self) -> &F {
+        &self.flash
+    }
+
     /// Where `len` octets at `offset` of `slot` sit in the flash, if inside the slot.
     fn at(slot: u8, offset: usize, len: usize) -> Result<usize, StoreError> {
         let end = offset.checked_add(len);

@@ -141,7 +141,7 @@ pub struct Counters {
 }
 
 /// A frame for the board, Ethernet header included.
-struct OutFrame {
+pub struct OutFrame {
     link: u8,
     len: usize,
     buf: [u8; FRAME_MAX],
@@ -159,6 +159,8 @@ pub struct Resources<'a> {
     sensor_rx: [u8; 16],
     sensor_tx_meta: [udp::PacketMetadata; 1],
     sensor_tx: [u8; 64],
+    out: Deque<OutFrame, OUT_QUEUE>,
+    dev: PasaDevice,
 }
 
 impl Resources<'_> {
@@ -174,6 +176,8 @@ impl Resources<'_> {
             sensor_rx: [0; 16],
             sensor_tx_meta: [udp::PacketMetadata::EMPTY; 1],
             sensor_tx: [0; 64],
+            out: Deque::new(),
+            dev: PasaDevice::new(),
         }
     }
 }
@@ -191,8 +195,8 @@ pub struct Firmware<'a, F: Flash> {
     sockets: SocketSet<'a>,
     echo: SocketHandle,
     sensor: SocketHandle,
-    dev: PasaDevice,
-    out: Deque<OutFrame, OUT_QUEUE>,
+    dev: &'a mut PasaDevice,
+    out: &'a mut Deque<OutFrame, OUT_QUEUE>,
     cfg: Config,
     /// The address configured on smoltcp.
     shown: Option<Ipv6Address>,
@@ -201,14 +205,16 @@ pub struct Firmware<'a, F: Flash> {
 }
 
 impl<'a, F: Flash> Firmware<'a, F> {
-    /// Starts the node: reads its state from `flash` (a node that held an address registers
-    /// it again) and starts joining.
-    pub fn new(
+    /// Starts the node in `slot`: reads its state from `flash` (a node that held an address
+    /// registers it again) and starts joining. Built in place, so a board keeps the node in a
+    /// static without a copy of it on the stack.
+    pub fn init(
+        slot: &'a mut core::mem::MaybeUninit<Self>,
         cfg: Config,
         flash: F,
         res: &'a mut Resources<'a>,
         now_ms: u64,
-    ) -> Result<Self, Error> {
+    ) -> Result<&'a mut Self, Error> {
         let max_links = match cfg.role {
             Role::Router => LINKS_MAX,
             Role::Host => 1,
@@ -216,14 +222,6 @@ impl<'a, F: Flash> Firmware<'a, F> {
         if cfg.links == 0 || cfg.links > max_links {
             return Err(Error::Links(cfg.links));
         }
-        let node =
-            Node::new(node_config(&cfg), FlashStore::new(flash), now_ms).map_err(Error::Node)?;
-        let mut dev = PasaDevice::new();
-        let iface = Interface::new(
-            IfaceConfig::new(HardwareAddress::Ip),
-            &mut dev,
-            Instant::from_millis(now_ms as i64),
-        );
         let Resources {
             sockets,
             echo_rx_meta,
@@ -234,7 +232,14 @@ impl<'a, F: Flash> Firmware<'a, F> {
             sensor_rx,
             sensor_tx_meta,
             sensor_tx,
+            out,
+            dev,
         } = res;
+        let iface = Interface::new(
+            IfaceConfig::new(HardwareAddress::Ip),
+            dev,
+            Instant::from_millis(now_ms as i64),
+        );
         let mut set = SocketSet::new(&mut sockets[..]);
         let mut echo = udp::Socket::new(
             udp::PacketBuffer::new(&mut echo_rx_meta[..], &mut echo_rx[..]),
@@ -248,19 +253,20 @@ impl<'a, F: Flash> Firmware<'a, F> {
         let _ = sensor.bind(SENSOR_PORT);
         let echo = set.add(echo);
         let sensor = set.add(sensor);
-        let mut fw = Self {
-            node,
+        let fw = slot.write(Self {
+            node: Node::new(node_config(&cfg), FlashStore::new(flash), now_ms)
+                .map_err(Error::Node)?,
             iface,
             sockets: set,
             echo,
             sensor,
             dev,
-            out: Deque::new(),
+            out,
             cfg,
             shown: None,
             next_report: 0,
             counters: Counters::default(),
-        };
+        });
         fw.poll(now_ms);
         Ok(fw)
     }
@@ -286,9 +292,9 @@ impl<'a, F: Flash> Firmware<'a, F> {
         self.shown.map(|a| a.octets())
     }
 
-    /// Stops the node and returns its flash (what survives a reset).
-    pub fn into_flash(self) -> F {
-        self.node.into_store().into_flash()
+    /// The flash (what survives a reset).
+    pub fn flash(&self) -> &F {
+        self.node.store().store().flash()
     }
 
     /// One SLIP-decoded frame from link `link`.
@@ -338,7 +344,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
             self.sync_address();
             self.apps(now_ms);
             let ts = Instant::from_millis(now_ms as i64);
-            self.iface.poll(ts, &mut self.dev, &mut self.sockets);
+            self.iface.poll(ts, &mut *self.dev, &mut self.sockets);
             let mut sent = false;
             while let Some(p) = self.dev.tx.pop_front() {
                 sent = true;
@@ -487,17 +493,15 @@ impl<'a, F: Flash> Firmware<'a, F> {
         };
         let node = &self.node;
         let len = v.len;
-        let mut out = core::mem::replace(&mut self.out, Deque::new());
-        push_frame(&mut out, &mut self.counters, &self.cfg, to, |buf| {
+        push_frame(self.out, &mut self.counters, &self.cfg, to, |buf| {
             let b = buf.get_mut(..len)?;
             node.emit(&v, input, b).ok()
         });
-        self.out = out;
     }
 
     /// Queues a frame for `to`, the LoWPAN part written by `write` (returns its length).
     fn queue_frame(&mut self, to: LinkDst, write: impl FnOnce(&mut [u8]) -> Option<usize>) {
-        push_frame(&mut self.out, &mut self.counters, &self.cfg, to, write);
+        push_frame(self.out, &mut self.counters, &self.cfg, to, write);
     }
 }
 

@@ -34,7 +34,7 @@ fn eth(dst: [u8; 6], src: [u8; 6], payload: &[u8]) -> Vec<u8> {
 /// A node of the test network.
 enum Dev<'a> {
     Root(Box<Node<MemStore<4096>, 8>>),
-    Fw(Box<Firmware<'a, Flash>>),
+    Fw(&'a mut Firmware<'a, Flash>),
     /// Powered off: frames to it are lost.
     Off,
 }
@@ -72,8 +72,11 @@ fn fw_config(role: Role, n: u8, links: u8) -> Config {
     }
 }
 
-fn leak_res() -> &'static mut Resources<'static> {
-    Box::leak(Box::new(Resources::new()))
+/// A firmware node in leaked memory (a board keeps it in a static).
+fn start(cfg: Config, flash: Flash, now: u64) -> &'static mut Firmware<'static, Flash> {
+    let res = Box::leak(Box::new(Resources::new()));
+    let slot = Box::leak(Box::new(std::mem::MaybeUninit::uninit()));
+    Firmware::init(slot, cfg, flash, res, now).unwrap()
 }
 
 impl<'a> Net<'a> {
@@ -87,8 +90,8 @@ impl<'a> Net<'a> {
         }
     }
 
-    fn add(&mut self, fw: Firmware<'a, Flash>, parent: (usize, u8)) -> usize {
-        self.devs.push(Dev::Fw(Box::new(fw)));
+    fn add(&mut self, fw: &'a mut Firmware<'a, Flash>, parent: (usize, u8)) -> usize {
+        self.devs.push(Dev::Fw(fw));
         let i = self.devs.len() - 1;
         self.wires.push((parent, (i, 0)));
         i
@@ -275,7 +278,7 @@ fn udp_payloads(packets: &[Vec<u8>], port: u16) -> Vec<Vec<u8>> {
 #[test]
 fn a_host_joins_by_gaao_answers_ping_and_udp_echo() {
     let mut net = Net::new();
-    let fw = Firmware::new(fw_config(Role::Host, 2, 1), Flash::new(), leak_res(), 0).unwrap();
+    let fw = start(fw_config(Role::Host, 2, 1), Flash::new(), 0);
     let h = net.add(fw, (0, 0));
     let took = net.join(h, 2000);
     let a = net.ip(h).unwrap();
@@ -303,7 +306,7 @@ fn the_sensor_app_reports_periodically_once_joined() {
         port: 6000,
         period_ms: 500,
     });
-    let fw = Firmware::new(cfg, Flash::new(), leak_res(), 0).unwrap();
+    let fw = start(cfg, Flash::new(), 0);
     let h = net.add(fw, (0, 0));
     net.join(h, 2000);
     net.run(2100);
@@ -319,9 +322,9 @@ fn the_sensor_app_reports_periodically_once_joined() {
 #[test]
 fn a_router_forwards_between_its_links_without_its_stack() {
     let mut net = Net::new();
-    let r = Firmware::new(fw_config(Role::Router, 4, 3), Flash::new(), leak_res(), 0).unwrap();
+    let r = start(fw_config(Role::Router, 4, 3), Flash::new(), 0);
     let r = net.add(r, (0, 0));
-    let h = Firmware::new(fw_config(Role::Host, 5, 1), Flash::new(), leak_res(), 0).unwrap();
+    let h = start(fw_config(Role::Host, 5, 1), Flash::new(), 0);
     let h = net.add(h, (r, 2));
     net.join(r, 2000);
     net.join(h, 2000);
@@ -354,7 +357,7 @@ fn a_router_forwards_between_its_links_without_its_stack() {
 #[test]
 fn after_a_reset_with_flash_kept_the_same_address_is_registered_again() {
     let mut net = Net::new();
-    let fw = Firmware::new(fw_config(Role::Host, 6, 1), Flash::new(), leak_res(), 0).unwrap();
+    let fw = start(fw_config(Role::Host, 6, 1), Flash::new(), 0);
     let h = net.add(fw, (0, 0));
     net.join(h, 2000);
     let before = net.ip(h).unwrap();
@@ -362,11 +365,11 @@ fn after_a_reset_with_flash_kept_the_same_address_is_registered_again() {
     let Dev::Fw(old) = std::mem::replace(&mut net.devs[h], Dev::Off) else {
         unreachable!()
     };
-    let flash = old.into_flash();
+    let flash = old.flash().clone();
     net.run(100);
     let now = net.now;
-    let fw = Firmware::new(fw_config(Role::Host, 6, 1), flash, leak_res(), now).unwrap();
-    net.devs[h] = Dev::Fw(Box::new(fw));
+    let fw = start(fw_config(Role::Host, 6, 1), flash, now);
+    net.devs[h] = Dev::Fw(fw);
     net.join(h, 2000);
     assert_eq!(net.ip(h), Some(before));
     assert!(net.ping(before, 7));
@@ -375,7 +378,7 @@ fn after_a_reset_with_flash_kept_the_same_address_is_registered_again() {
 #[test]
 fn a_burst_of_malformed_frames_is_counted_and_the_node_keeps_working() {
     let mut net = Net::new();
-    let fw = Firmware::new(fw_config(Role::Host, 7, 1), Flash::new(), leak_res(), 0).unwrap();
+    let fw = start(fw_config(Role::Host, 7, 1), Flash::new(), 0);
     let h = net.add(fw, (0, 0));
     net.join(h, 2000);
     let a = net.ip(h).unwrap();
