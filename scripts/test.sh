@@ -20,6 +20,7 @@ ensure_target() {
 step "toolchain: rustfmt, clippy and the no_std targets"
 ensure_component rustfmt
 ensure_component clippy
+ensure_component llvm-tools
 ensure_target thumbv7em-none-eabihf
 ensure_target thumbv6m-none-eabi
 cargo --version
@@ -65,10 +66,11 @@ ensure_pkg() {
     command -v "$cmd" >/dev/null 2>&1 || { echo "apt-get installed $pkg but $cmd is not on PATH" >&2; return 1; }
 }
 
-step "Debian packages: tshark (dissector), iproute2 and iputils-ping (namespace lab)"
+step "Debian packages: tshark (dissector), iproute2 and iputils-ping (namespace lab), qemu-system-arm (firmware)"
 ensure_pkg tshark tshark
 ensure_pkg ip iproute2
 ensure_pkg ping iputils-ping
+ensure_pkg qemu-system-arm qemu-system-arm
 tshark --version 2>/dev/null | sed -n 1p
 
 # The namespace tests need root (network namespaces, veth, TUN). CI runs as root; a developer
@@ -90,6 +92,10 @@ step "no_std builds of the codec and the router core (Cortex-M4F and Cortex-M0+)
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     cargo build -p pasa-addrcodec -p pasa-router --locked --target "$target"
 done
+cargo build -p pasa-firmware --locked --target thumbv7em-none-eabihf
+
+step "firmware images under QEMU (mps2-an386): boot, links, state pages, joins, footprint"
+CARGO_LOCKED=1 firmware/boards/mps2-an386/run-qemu.sh
 
 step "fuzz targets compile"
 cargo check --manifest-path fuzz/Cargo.toml --locked --bins
