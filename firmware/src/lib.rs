@@ -342,9 +342,11 @@ impl<'a, F: Flash> Firmware<'a, F> {
             }
             self.joiner_frames(now_ms);
             self.sync_address();
-            self.apps(now_ms);
             let ts = Instant::from_millis(now_ms as i64);
             self.iface.poll(ts, &mut *self.dev, &mut self.sockets);
+            // After the stack took in what the core delivered: an echo or a report queued
+            // now goes out on the next round of this loop, not at some later poll.
+            let queued = self.apps(now_ms);
             let mut sent = false;
             while let Some(p) = self.dev.tx.pop_front() {
                 sent = true;
@@ -352,7 +354,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
                 let v = self.node.send(now_ms, p.bytes());
                 self.act(v, p.bytes());
             }
-            if !sent && self.dev.rx.is_empty() {
+            if !sent && !queued && self.dev.rx.is_empty() {
                 break;
             }
         }
@@ -432,8 +434,9 @@ impl<'a, F: Flash> Firmware<'a, F> {
         }
     }
 
-    /// UDP echo, and the sensor report when due.
-    fn apps(&mut self, now_ms: u64) {
+    /// UDP echo, and the sensor report when due; true when something was queued to send.
+    fn apps(&mut self, now_ms: u64) -> bool {
+        let mut queued = false;
         let mut buf = [0u8; UDP_BUF];
         let echo = self.sockets.get_mut::<udp::Socket>(self.echo);
         while let Ok((n, meta)) = echo.recv_slice(&mut buf) {
@@ -442,6 +445,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
                 .is_ok()
             {
                 self.counters.udp_echoed = self.counters.udp_echoed.saturating_add(1);
+                queued = true;
             }
         }
         if let (Some(s), Some(_)) = (self.cfg.sensor, self.shown)
@@ -464,8 +468,10 @@ impl<'a, F: Flash> Firmware<'a, F> {
             let sensor = self.sockets.get_mut::<udp::Socket>(self.sensor);
             if sensor.send_slice(&msg, to).is_ok() {
                 self.counters.reports = self.counters.reports.saturating_add(1);
+                queued = true;
             }
         }
+        queued
     }
 
     /// Acts on a verdict of the core about `input`.

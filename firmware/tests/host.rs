@@ -196,7 +196,11 @@ impl<'a> Net<'a> {
                     continue;
                 }
                 let fw = self.fw(i);
-                fw.poll(now);
+                // As a board does: poll only when the firmware asks for it (receive polls
+                // by itself), so a reply that waits for a later poll is caught.
+                if fw.poll_at(now).is_some_and(|t| t <= now) {
+                    fw.poll(now);
+                }
                 let mut out = [0u8; FRAME_MAX];
                 let mut sent = Vec::new();
                 while let Some((link, n)) = fw.transmit(&mut out) {

@@ -170,9 +170,9 @@ fn report_address(now: u64, addr: Option<[u8; 16]>) {
     }
 }
 
-/// Writes the firmware's counters, the SLIP decoders' errors (all links), the address, the
-/// stack used since boot finished and the core's non-zero drop counters, as one line on the
-/// console (UART4), on request.
+/// Writes the firmware's counters, the core's forwarded count, the SLIP decoders' errors (all
+/// links), the address, the stack used since boot finished and the core's non-zero drop
+/// counters, as one line on the console (UART4), on request.
 fn report_status(
     w: &mut impl Write,
     now: u64,
@@ -187,8 +187,8 @@ fn report_status(
     write!(
         w,
         "status at {} ms: stack {} rx_frames {} rx_ignored {} tx_frames {} tx_dropped {} \
-         local_rx {} local_tx {} local_dropped {} udp_echoed {} reports {} slip_bad_escape {} \
-         slip_oversize {}",
+         local_rx {} local_tx {} local_dropped {} udp_echoed {} reports {} forwarded {} \
+         slip_bad_escape {} slip_oversize {}",
         now,
         stack::peak(),
         c.rx_frames,
@@ -200,6 +200,7 @@ fn report_status(
         c.local_dropped,
         c.udp_echoed,
         c.reports,
+        fw.node().stats().forwarded,
         bad_escape,
         oversize
     )?;
