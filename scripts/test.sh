@@ -95,7 +95,7 @@ done
 cargo build -p pasa-firmware --locked --target thumbv7em-none-eabihf
 
 step "firmware images under QEMU (mps2-an386): boot, links, state pages, joins, footprint"
-CARGO_LOCKED=1 firmware/boards/mps2-an386/run-qemu.sh
+CARGO_LOCKED=1 PASA_REQUIRE_NETNS=$netns firmware/boards/mps2-an386/run-qemu.sh
 
 step "fuzz targets compile"
 cargo check --manifest-path fuzz/Cargo.toml --locked --bins
