@@ -101,23 +101,13 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// A compression context (RFC 6282 §3.1.1): a prefix of 0 to 128 bits. Kept as 17 octets
-/// (the mask is two instructions away from the length): a node's 16 slots take 288 octets
-/// instead of 768, which a microcontroller and a million simulated nodes both notice.
+/// A compression context (RFC 6282 §3.1.1): a prefix of 0 to 128 bits. The prefix and its
+/// mask are kept as `u128` so that applying a context is one and-or.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Context {
-    prefix: [u8; 16],
+    prefix: u128,
+    mask: u128,
     len_bits: u8,
-}
-
-/// The mask of a `len_bits`-bit prefix (`len_bits` <= 128).
-#[inline(always)]
-const fn mask_of(len_bits: u8) -> u128 {
-    // A shift of 128 is refused by checked_shl and gives the empty mask.
-    match u128::MAX.checked_shl(128u32.wrapping_sub(len_bits as u32)) {
-        Some(m) => m,
-        None => 0,
-    }
 }
 
 impl Context {
@@ -126,8 +116,14 @@ impl Context {
         if len_bits > 128 {
             return Err(Error::ContextLength(len_bits));
         }
+        // len_bits <= 128: a shift of 128 is refused by checked_shl and gives the empty mask.
+        let mask = match u128::MAX.checked_shl(128u32.wrapping_sub(len_bits as u32)) {
+            Some(m) => m,
+            None => 0,
+        };
         Ok(Self {
-            prefix: (prefix.to_bits() & mask_of(len_bits)).to_be_bytes(),
+            prefix: prefix.to_bits() & mask,
+            mask,
             len_bits,
         })
     }
@@ -139,14 +135,14 @@ impl Context {
 
     /// The prefix (bits past the length are zero).
     pub const fn prefix(&self) -> Ipv6Addr {
-        Ipv6Addr::from_bits(u128::from_be_bytes(self.prefix))
+        Ipv6Addr::from_bits(self.prefix)
     }
 
     /// `addr` with the context bits written over its first `len_bits` bits ("context bits
     /// win", RFC 6282 §3.1.1).
     #[inline]
     pub const fn apply(&self, addr: u128) -> u128 {
-        (addr & !mask_of(self.len_bits)) | u128::from_be_bytes(self.prefix)
+        (addr & !self.mask) | self.prefix
     }
 }
 
@@ -888,7 +884,7 @@ fn multicast<'a>(
             // RFC 6282 §3.1.1 / RFC 3306: ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, the
             // prefix and its length from the context (at most 64 bits of it).
             let c = ctx()?;
-            let pb = c.prefix;
+            let pb = c.prefix.to_be_bytes();
             let p = pb.get(..8).unwrap_or(&[]);
             a = [
                 0xFF,
