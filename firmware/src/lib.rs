@@ -147,9 +147,11 @@ pub struct OutFrame {
     buf: [u8; FRAME_MAX],
 }
 
-/// The memory the firmware borrows: socket storage and UDP buffers. Put it in a `static`
-/// (`Resources<'static>`).
-pub struct Resources<'a> {
+/// The memory the firmware borrows: the router core's node, socket storage, UDP buffers
+/// and the queues. Put it in a `static` (`Resources<'static, F>`): the node is built in it,
+/// never on the stack.
+pub struct Resources<'a, F: Flash> {
+    node: core::mem::MaybeUninit<Node<FlashStore<F>, CAPACITY>>,
     sockets: [SocketStorage<'a>; 2],
     echo_rx_meta: [udp::PacketMetadata; UDP_META],
     echo_rx: [u8; UDP_BUF],
@@ -163,10 +165,11 @@ pub struct Resources<'a> {
     dev: PasaDevice,
 }
 
-impl Resources<'_> {
+impl<F: Flash> Resources<'_, F> {
     /// Empty buffers.
     pub const fn new() -> Self {
         Self {
+            node: core::mem::MaybeUninit::uninit(),
             sockets: [SocketStorage::EMPTY, SocketStorage::EMPTY],
             echo_rx_meta: [udp::PacketMetadata::EMPTY; UDP_META],
             echo_rx: [0; UDP_BUF],
@@ -182,7 +185,7 @@ impl Resources<'_> {
     }
 }
 
-impl Default for Resources<'_> {
+impl<F: Flash> Default for Resources<'_, F> {
     fn default() -> Self {
         Self::new()
     }
@@ -190,7 +193,7 @@ impl Default for Resources<'_> {
 
 /// One PASA node: the router core, its links and smoltcp as its own stack.
 pub struct Firmware<'a, F: Flash> {
-    node: Node<FlashStore<F>, CAPACITY>,
+    node: &'a mut Node<FlashStore<F>, CAPACITY>,
     iface: Interface,
     sockets: SocketSet<'a>,
     echo: SocketHandle,
@@ -212,7 +215,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
         slot: &'a mut core::mem::MaybeUninit<Self>,
         cfg: Config,
         flash: F,
-        res: &'a mut Resources<'a>,
+        res: &'a mut Resources<'a, F>,
         now_ms: u64,
     ) -> Result<&'a mut Self, Error> {
         let max_links = match cfg.role {
@@ -223,6 +226,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
             return Err(Error::Links(cfg.links));
         }
         let Resources {
+            node,
             sockets,
             echo_rx_meta,
             echo_rx,
@@ -235,6 +239,8 @@ impl<'a, F: Flash> Firmware<'a, F> {
             out,
             dev,
         } = res;
+        let node = Node::init(node, node_config(&cfg), FlashStore::new(flash), now_ms)
+            .map_err(Error::Node)?;
         let iface = Interface::new(
             IfaceConfig::new(HardwareAddress::Ip),
             dev,
@@ -254,8 +260,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
         let echo = set.add(echo);
         let sensor = set.add(sensor);
         let fw = slot.write(Self {
-            node: Node::new(node_config(&cfg), FlashStore::new(flash), now_ms)
-                .map_err(Error::Node)?,
+            node,
             iface,
             sockets: set,
             echo,
@@ -273,7 +278,7 @@ impl<'a, F: Flash> Firmware<'a, F> {
 
     /// The router core (its address, counters, drops, children).
     pub fn node(&self) -> &Node<FlashStore<F>, CAPACITY> {
-        &self.node
+        self.node
     }
 
     /// The firmware's counters.

@@ -436,7 +436,7 @@ fn firmware_memory_is_fixed_whatever_the_network_size() {
     let node =
         std::mem::size_of::<Node<pasa_firmware::FlashStore<Flash>, { pasa_firmware::CAPACITY }>>();
     let fw = std::mem::size_of::<Firmware<'static, Flash>>();
-    let res = std::mem::size_of::<Resources<'static>>();
-    println!("router core node {node} B, firmware {fw} B (node included), resources {res} B");
+    let res = std::mem::size_of::<Resources<'static, Flash>>();
+    println!("router core node {node} B; firmware {fw} B; resources {res} B (the node included)");
     assert!(fw + res < 12 * 1024, "{fw} + {res}");
 }

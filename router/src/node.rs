@@ -336,6 +336,30 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// state from `store`: a router or host with a stored address re-registers it instead of
     /// joining again (SPEC.md §1.11, RELIABILITY.md F1), a registrar gets its children back.
     pub fn new(cfg: NodeConfig, store: S, now_ms: u64) -> Result<Self, NewError> {
+        let prefix_ctx = Self::check(&cfg, &store)?;
+        let mut node = Self::fresh(cfg, store, now_ms, prefix_ctx);
+        node.load_state(now_ms)?;
+        Ok(node)
+    }
+
+    /// [`Node::new`] built in `slot`, for a caller that keeps the node in a static: a
+    /// microcontroller then never holds a copy of the node on its stack (several kilobytes).
+    /// After an error the slot holds nothing the caller may use (a node half loaded is
+    /// abandoned there, not dropped).
+    pub fn init(
+        slot: &mut core::mem::MaybeUninit<Self>,
+        cfg: NodeConfig,
+        store: S,
+        now_ms: u64,
+    ) -> Result<&mut Self, NewError> {
+        let prefix_ctx = Self::check(&cfg, &store)?;
+        let node = slot.write(Self::fresh(cfg, store, now_ms, prefix_ctx));
+        node.load_state(now_ms)?;
+        Ok(node)
+    }
+
+    /// Checks the configuration and the store's size; the IPHC context id of the prefix.
+    fn check(cfg: &NodeConfig, store: &S) -> Result<u8, NewError> {
         let prefix_ctx = cfg.validate().map_err(NewError::Config)?;
         let needed = Self::STATE_MAX_LEN.saturating_add(crate::store::OVERHEAD);
         if store.slot_len() < needed || Self::STATE_MAX_LEN > usize::from(u16::MAX) {
@@ -344,13 +368,20 @@ impl<S: Store, const N: usize> Node<S, N> {
                 got: store.slot_len(),
             });
         }
+        Ok(prefix_ctx)
+    }
+
+    /// A node with nothing loaded yet (the configuration checked by [`Node::check`]). Inlined,
+    /// so that [`Node::init`] builds it in its slot.
+    #[inline(always)]
+    fn fresh(cfg: NodeConfig, store: S, now_ms: u64, prefix_ctx: u8) -> Self {
         let ll_ip = control::link_local(&cfg.link_addr);
         let own = match (cfg.role, cfg.planned) {
             (NodeRole::Root, _) => Some(Own::new(PasaAddr::ROOT, None, cfg.prefix)),
             (_, Some((a, p))) => Some(Own::new(a, Some(p), cfg.prefix)),
             _ => None,
         };
-        let mut node = Self {
+        Self {
             join: Join::initial(&cfg, own.is_some(), now_ms),
             cfg,
             own,
@@ -365,9 +396,7 @@ impl<S: Store, const N: usize> Node<S, N> {
             lorh_type: cfg.lorh_type,
             mtu: cfg.mtu,
             pending: Pending::EMPTY,
-        };
-        node.load_state(now_ms)?;
-        Ok(node)
+        }
     }
 
     /// Octets of the largest state record: the head and `2N` slot records.

@@ -22,7 +22,7 @@ type Fw = Firmware<'static, StateFlash>;
 /// uninitialised, so it lands in .bss and costs no flash (`Resources::new` is not all zeros,
 /// so it is written at boot).
 pub struct Memory<const LINKS: usize> {
-    res: MaybeUninit<Resources<'static>>,
+    res: MaybeUninit<Resources<'static, StateFlash>>,
     fw: MaybeUninit<Fw>,
     dec: Decoders<LINKS>,
     out: [u8; FRAME_MAX],
@@ -88,7 +88,7 @@ fn start(
     links: u8,
     default_mac: [u8; 6],
     flash: StateFlash,
-    res: &'static mut MaybeUninit<Resources<'static>>,
+    res: &'static mut MaybeUninit<Resources<'static, StateFlash>>,
     fw: &'static mut MaybeUninit<Fw>,
 ) -> (&'static mut Fw, [u8; 6]) {
     let mut settings = cmdline::Settings {
