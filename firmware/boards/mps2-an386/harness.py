@@ -41,6 +41,17 @@ CONSOLE = 4
 BOOT_BUDGET_MS = 2000  # issue 7: boot to joined <= 2 s under QEMU
 
 
+def until_prompt(mon):
+    """What the QEMU monitor socket `mon` sends up to its next "(qemu)" prompt."""
+    buf = b""
+    while not buf.rstrip().endswith(b"(qemu)"):
+        data = mon.recv(4096)
+        if not data:
+            break
+        buf += data
+    return buf.decode(errors="replace")
+
+
 def slip_encode(frame: bytes) -> bytes:
     out = bytearray([END])
     for b in frame:
@@ -151,13 +162,7 @@ class Qemu:
         return ""
 
     def _until_prompt(self):
-        buf = b""
-        while not buf.rstrip().endswith(b"(qemu)"):
-            data = self.mon.recv(4096)
-            if not data:
-                break
-            buf += data
-        return buf.decode(errors="replace")
+        return until_prompt(self.mon)
 
     def read_memory(self, addr, size):
         path = f"{self.dir}/mem.bin"

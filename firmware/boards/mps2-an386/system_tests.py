@@ -320,13 +320,7 @@ class Firmware:
         return self._until_prompt()
 
     def _until_prompt(self):
-        buf = b""
-        while not buf.rstrip().endswith(b"(qemu)"):
-            data = self.mon.recv(4096)
-            if not data:
-                break
-            buf += data
-        return buf.decode(errors="replace")
+        return harness.until_prompt(self.mon)
 
     def alive(self):
         return self.proc.poll() is None
@@ -454,18 +448,27 @@ class Results:
         print(f"FAIL {label}: not run: {why}", flush=True)
 
 
+def root_ready(r):
+    """True once the root's daemon answers stats and holds 2001:db8::1 (None before)."""
+    try:
+        return r.address() == "2001:db8::1" or None
+    except TestFailure:
+        return None
+
+
 def start_root(dir, tag, sock):
     ns = netns(f"{tag}R")
     r = Router(ns, dir, f"{tag}-root", "root", "02:00:5e:00:00:01", serial_link(sock))
     wait_listening(os.path.join(dir, sock), r)
+    # The serial socket exists before the daemon has finished starting: wait, bounded, until
+    # it answers and holds its address.
+    check(wait_for(lambda: root_ready(r), 5, step=0.05), f"root not joined: {r.log_tail()}")
     return r
 
 
 def session_host(args, res, dir):
     """Tests 1, 2 and 4 on one QEMU run of the host image under a Linux root."""
     r = start_root(dir, "a", "a-uart0.sock")
-    st = r.stats()
-    check(r.address(st) == "2001:db8::1", f"root not joined: {r.log_tail()}")
     mac = "02:00:5e:00:00:11"
     fw = None
     state = {}

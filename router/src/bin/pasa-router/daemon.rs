@@ -124,14 +124,6 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
         None => None,
     };
     let shared = Arc::new(Mutex::new(Snapshot::default()));
-    let _ = std::fs::remove_file(&cfg.control_socket);
-    metrics::serve_control(&cfg.control_socket, Arc::clone(&shared))
-        .with_context(|| format!("control socket {}", cfg.control_socket.display()))?;
-    if let Some(addr) = cfg.metrics {
-        metrics::serve_http(addr, Arc::clone(&shared))
-            .with_context(|| format!("metrics endpoint {addr}"))?;
-        info!(%addr, "Prometheus metrics at http://{addr}/metrics");
-    }
     let restored = node.address();
     info!(
         role = ?cfg.role,
@@ -169,6 +161,17 @@ pub(crate) fn run(cfg: Config, pcap: Option<&std::path::Path>) -> Result<()> {
     };
     d.after_event();
     d.snapshot();
+    // The endpoints open only now, so that the first answer already shows the node as it
+    // is (a root holds its address from the start): a caller polling for `pasa_joined` never
+    // reads the empty snapshot of a process still starting.
+    let _ = std::fs::remove_file(&d.cfg.control_socket);
+    metrics::serve_control(&d.cfg.control_socket, Arc::clone(&d.shared))
+        .with_context(|| format!("control socket {}", d.cfg.control_socket.display()))?;
+    if let Some(addr) = d.cfg.metrics {
+        metrics::serve_http(addr, Arc::clone(&d.shared))
+            .with_context(|| format!("metrics endpoint {addr}"))?;
+        info!(%addr, "Prometheus metrics at http://{addr}/metrics");
+    }
     let mut stop = false;
     loop {
         let now = now_ms();
