@@ -497,7 +497,7 @@ impl OwnAddr {
     /// Step 6 finds the first `0` after CA's bits in DA: with the remaining `m` bits of DA
     /// inverted and masked, that `0` is the highest set bit, and the router child is DA cut just
     /// below it; no set bit means the rest is all ones and the child is the host DA itself.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub const fn decide(&self, da: PasaAddr) -> Decision {
         let d = da.value();
         let ca = self.ca;

@@ -279,7 +279,7 @@ impl IpInIp {
 /// paging dispatches, then (in page 1) 6LoRHs, then the LOWPAN_IPHC. Every phase is bounded,
 /// by [`MAX_PAGE_SWITCHES`] and [`MAX_LORH`].
 // Inlined into the caller's per-packet function, so the `Header` stays in registers.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error> {
     let Some(&first) = frame.first() else {
         return Err(Error::Empty);
@@ -347,7 +347,7 @@ pub fn parse_header(frame: &[u8], cfg: &CodecConfig<'_>) -> Result<Header, Error
 
 /// Handles one 6LoRH at `rest` (offset `at`), returning its length. The class and type are
 /// read once; the matching view is then checked once by its own `parse`.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn lorh_step(
     rest: &[u8],
     at: usize,

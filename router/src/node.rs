@@ -488,7 +488,7 @@ impl<S: Store, const N: usize> Node<S, N> {
 
     /// Where the source of a routed frame sits. The common case (SAC=1 SAM=01 with the PASA
     /// context: the 8-octet IID inline) is read straight from the frame.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn source_class(
         &self,
         f: &[u8],
@@ -552,7 +552,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     }
 
     /// The fields of a frame in the fast path's shape (see [`Node::fast_forward`]), or `None`.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn fast_parse(&self, f: &[u8]) -> Option<FastFrame> {
         const TF_LEN: [usize; 4] = [4, 3, 1, 0];
         if self.prefix_ctx != 0 || self.role == NodeRole::Host {
@@ -620,7 +620,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// Anything else, and every drop, error or delivery, is left to
     /// [`Node::receive_general`], which decides the same for the frames taken here (a
     /// property tested over mutated frames).
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn fast_forward(&self, now_ms: u64, rx: &Rx<'_>) -> Option<Verdict> {
         let own = self.own.as_ref()?;
         let FastFrame {
@@ -905,7 +905,7 @@ impl<S: Store, const N: usize> Node<S, N> {
     /// parks the plan and the header fields for `emit`, and returns the verdict forwarding it
     /// to `next`; `None` when it cannot be encoded within the MTU. The packet is read once,
     /// when deciding: `emit` writes from what was parked.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn park_frame(
         &mut self,
         next: Neighbor,
@@ -962,7 +962,7 @@ impl<S: Store, const N: usize> Node<S, N> {
 
     /// Parks a decoded frame of `frame_len` octets for `emit` and returns the verdict that
     /// writes its native packet (`decrement`: the Hop Limit lowered by one on the way out).
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn decompressed(
         &mut self,
         action: Action,

@@ -352,7 +352,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Computes the offsets of every inline field, checking the length and reserved modes.
     // Inlined into `Repr::parse` (the forwarding/delivery path), where the layout then lives
     // in registers instead of being returned through memory.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn layout(&self) -> Result<Layout, Error> {
         let b = self.buffer.as_ref();
         let Some(&first) = b.first() else {
@@ -512,7 +512,7 @@ const LINK_LOCAL: u128 = 0xFE80 << 112;
 const SHORT_IID: u128 = 0x0000_00FF_FE00_0000;
 
 /// Rebuilds a unicast address from its mode (shared by source and the unicast destination).
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn unicast(
     stateful: bool,
     mode: u8,
@@ -544,7 +544,7 @@ fn unicast(
 
 /// Rebuilds only the source address of `p` (whose layout is `l`): the forwarder's source
 /// check needs nothing else, and this costs a fraction of [`Repr::parse_at`].
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub fn source_at<T: AsRef<[u8]>>(
     p: &Packet<T>,
     env: &Env<'_>,
@@ -589,7 +589,7 @@ impl Repr {
     /// The value is built in place as the function's result: returning it through a tuple or
     /// a `map` made a copy whose 16-octet loads stalled on the 8-octet stores of the addresses
     /// (a store-forwarding stall that doubled the decode time).
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn parse_at<T: AsRef<[u8]>>(
         p: &Packet<T>,
         env: &Env<'_>,
