@@ -21,6 +21,14 @@ use pasa_topology::{NodeRole, Topology};
 const SIM: &str = env!("CARGO_BIN_EXE_pasa-sim");
 const FIGURE6: &str = include_str!("../../examples/figure6.pasa");
 
+/// The labs run one at a time: four labs of 15 to 30 routers each on a 2-core machine
+/// starved the UDP receiver of the 10,000-datagram test (a burst of datagrams lost to its
+/// socket buffer), while one lab at a time carries them all.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The router binary, or `None` (test skipped) when the lab cannot run here.
 fn lab_env(test: &str) -> Option<PathBuf> {
     let router = std::env::var_os("PASA_ROUTER")
@@ -417,6 +425,7 @@ fn udp(lab: &Lab, from: &str, to: &str, count: u64) -> serde_json::Value {
 
 #[test]
 fn figure6_comes_up_pings_everywhere_and_carries_10000_datagrams_over_4_hops() {
+    let _one_lab_at_a_time = serial();
     let Some(router) = lab_env("figure6") else {
         return;
     };
@@ -437,6 +446,7 @@ fn figure6_comes_up_pings_everywhere_and_carries_10000_datagrams_over_4_hops() {
 
 #[test]
 fn generated_tree_of_30_nodes_comes_up_and_pings_everywhere() {
+    let _one_lab_at_a_time = serial();
     let Some(router) = lab_env("generated") else {
         return;
     };
@@ -461,6 +471,7 @@ root gw
 
 #[test]
 fn killed_node_restarts_with_its_old_address_and_traffic_resumes() {
+    let _one_lab_at_a_time = serial();
     let Some(router) = lab_env("restart") else {
         return;
     };
@@ -532,6 +543,7 @@ fn retry_pings(lab: &Lab, pairs: &[(String, String)], limit: Duration) -> Vec<St
 
 #[test]
 fn malformed_frames_on_a_link_are_dropped_and_counted_and_the_router_keeps_forwarding() {
+    let _one_lab_at_a_time = serial();
     let Some(router) = lab_env("malformed") else {
         return;
     };
