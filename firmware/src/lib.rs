@@ -29,6 +29,7 @@ pub mod device;
 pub mod flash;
 
 use heapless::Deque;
+use pasa_addrcodec::wire::ethernet;
 use pasa_addrcodec::wire::iphc::{Context, Contexts};
 use pasa_addrcodec::wire::nd::{LinkAddr, Rovr};
 use pasa_addrcodec::{PasaAddr, Prefix64};
@@ -48,7 +49,7 @@ pub const CAPACITY: usize = 8;
 /// Most links (UART0 to the parent, UART1..3 to children in a router build).
 pub const LINKS_MAX: u8 = 4;
 /// Ethernet header in front of every LoWPAN frame on a link.
-pub const ETH_HEADER: usize = 14;
+pub const ETH_HEADER: usize = ethernet::HEADER_LEN;
 /// Largest frame on a link (Ethernet header included): room for every ND message the core
 /// writes and for small datagrams; there is no 6LoWPAN fragmentation on these links.
 pub const FRAME_MAX: usize = if ETH_HEADER + CONTROL_FRAME_MAX > 320 {
@@ -66,8 +67,6 @@ pub const OUT_QUEUE: usize = 4;
 pub const ECHO_PORT: u16 = 7;
 /// UDP port the sensor app sends from.
 pub const SENSOR_PORT: u16 = 5683;
-/// EtherType of LoWPAN encapsulation (RFC 7973).
-pub const ETHERTYPE_LOWPAN: [u8; 2] = [0xA0, 0xED];
 
 const UDP_META: usize = 2;
 const UDP_BUF: usize = 256;
@@ -304,37 +303,21 @@ impl<'a, F: Flash> Firmware<'a, F> {
 
     /// One SLIP-decoded frame from link `link`.
     pub fn receive(&mut self, now_ms: u64, link: u8, frame: &[u8]) {
-        let (Some(dst), Some(src), Some(ty), Some(payload)) = (
-            frame.get(0..6),
-            frame.get(6..12),
-            frame.get(12..14),
-            frame.get(ETH_HEADER..),
-        ) else {
-            self.counters.rx_ignored = self.counters.rx_ignored.saturating_add(1);
-            return;
-        };
-        let group = dst.first().is_some_and(|b| b & 1 == 1);
-        if ty != ETHERTYPE_LOWPAN
-            || payload.is_empty()
-            || link >= self.cfg.links
-            || src == self.cfg.mac
-            || !(group || dst == self.cfg.mac)
-        {
-            self.counters.rx_ignored = self.counters.rx_ignored.saturating_add(1);
-            return;
-        }
-        let Ok(ll) = LinkAddr::new(src) else {
+        let parsed = ethernet::for_node(frame, &self.cfg.mac)
+            .filter(|_| link < self.cfg.links)
+            .and_then(|f| Some((f, LinkAddr::new(&f.src).ok()?)));
+        let Some((f, ll)) = parsed else {
             self.counters.rx_ignored = self.counters.rx_ignored.saturating_add(1);
             return;
         };
         self.counters.rx_frames = self.counters.rx_frames.saturating_add(1);
         let rx = Rx {
             from: Neighbor { iface: link, ll },
-            multicast: group,
-            frame: payload,
+            multicast: f.to_group(),
+            frame: f.payload,
         };
         let v = self.node.receive(now_ms, &rx);
-        self.act(v, payload);
+        self.act(v, f.payload);
         self.poll(now_ms);
     }
 
@@ -533,7 +516,7 @@ fn push_frame(
                 return;
             }
         },
-        LinkDst::Multicast { iface } => (iface, [0xFF; 6]),
+        LinkDst::Multicast { iface } => (iface, ethernet::BROADCAST),
         LinkDst::External => {
             counters.tx_dropped = counters.tx_dropped.saturating_add(1);
             return;
@@ -552,11 +535,7 @@ fn push_frame(
         counters.tx_dropped = counters.tx_dropped.saturating_add(1);
         return;
     };
-    if let Some(h) = f.buf.get_mut(..ETH_HEADER) {
-        h[..6].copy_from_slice(&dst);
-        h[6..12].copy_from_slice(&cfg.mac);
-        h[12..14].copy_from_slice(&ETHERTYPE_LOWPAN);
-    }
+    let _ = ethernet::write_header(&mut f.buf, &dst, &cfg.mac, ethernet::ETHERTYPE_LOWPAN);
     f.len = ETH_HEADER + n;
     if out.push_back(f).is_ok() {
         counters.tx_frames = counters.tx_frames.saturating_add(1);

@@ -30,8 +30,7 @@ pub const LINKTYPE_ETHERNET: u32 = 1;
 /// `LINKTYPE_IPV6`: raw IPv6 packets, no link-layer header.
 pub const LINKTYPE_IPV6: u32 = 229;
 
-/// The EtherType of an IPv6 datagram in LoWPAN encapsulation (RFC 7973).
-pub const ETHERTYPE_LOWPAN: u16 = 0xA0ED;
+pub use pasa_addrcodec::wire::ethernet::ETHERTYPE_LOWPAN;
 
 /// Length of the pcap file header.
 pub const FILE_HEADER_LEN: usize = 24;
@@ -39,8 +38,7 @@ pub const FILE_HEADER_LEN: usize = 24;
 /// Length of the header in front of each record.
 pub const RECORD_HEADER_LEN: usize = 16;
 
-/// Length of the Ethernet II header put in front of a LoWPAN frame.
-pub const ETHERNET_HEADER_LEN: usize = 14;
+pub use pasa_addrcodec::wire::ethernet::HEADER_LEN as ETHERNET_HEADER_LEN;
 
 /// The snap length written in the file header: the largest record a reader must accept. Records
 /// are never truncated; a longer one is refused with [`io::ErrorKind::InvalidInput`].
@@ -100,9 +98,12 @@ impl<W: Write> PcapWriter<W> {
     ) -> io::Result<()> {
         self.expect_linktype(LINKTYPE_ETHERNET, "write_lowpan")?;
         let mut eth = [0u8; ETHERNET_HEADER_LEN];
-        eth[0..6].copy_from_slice(dst_mac);
-        eth[6..12].copy_from_slice(src_mac);
-        eth[12..14].copy_from_slice(&ETHERTYPE_LOWPAN.to_be_bytes());
+        let _ = pasa_addrcodec::wire::ethernet::write_header(
+            &mut eth,
+            dst_mac,
+            src_mac,
+            ETHERTYPE_LOWPAN,
+        );
         self.record(ts_us, &eth, frame)
     }
 

@@ -6,11 +6,13 @@
 //! in a frame: [`dispatch`] (RFC 8025 paging), [`lorh`] (RFC 8138 6LoRH: PASA-6LoRH and
 //! IP-in-IP), [`iphc`] (RFC 6282 LOWPAN_IPHC), [`nhc`] (RFC 6282 NHC UDP), and [`nd`] (ND options
 //! carried in ICMPv6: GAAO, EARO, 6CIO, SLLAO). [`checksum`] holds the Internet checksum shared by
-//! the layers. [`slip`] (RFC 1055) is not a layer of the frame but the framing of serial links
+//! the layers. [`ethernet`] (RFC 7973) frames a LoWPAN frame on Ethernet and on this project's
+//! serial links. [`slip`] (RFC 1055) is not a layer of the frame but the framing of serial links
 //! around it: a stream encoder and a fixed-buffer decoder instead of a view and a `Repr`.
 
 pub mod checksum;
 pub mod dispatch;
+pub mod ethernet;
 pub mod icmpv6;
 pub mod iphc;
 pub mod lorh;

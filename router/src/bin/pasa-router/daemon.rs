@@ -24,13 +24,14 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tracing::{debug, error, info, warn};
 
 use crate::config::{self, Config, LinkKind};
-use crate::link::{self, BROADCAST, ETH_HEADER, Events, FRAME_MAX, Link, Msg};
+use crate::link::{self, Events, FRAME_MAX, Link, Msg};
 use crate::metrics::{self, LinkCounters, Snapshot};
 use crate::pcap::PcapWriter;
 use crate::store::FileStore;
 use crate::tundev;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
+use pasa_addrcodec::wire::ethernet::{self, BROADCAST, ETHERTYPE_LOWPAN};
 
 /// Children per role the Linux process holds (the core's table capacity).
 pub(crate) const CAPACITY: usize = 32;
@@ -303,14 +304,9 @@ impl Daemon {
     fn drain_link(&mut self, i: usize) {
         let iface = u8::try_from(i).unwrap_or(u8::MAX);
         if let Some(mut ring) = self.links.get_mut(i).and_then(|l| l.rx_ring.take()) {
-            let mac = self.mac;
             // Bounded: at most 16 blocks before the other links and the inbox get a turn.
             for _ in 0..16 {
-                let n = ring.next_block(|f| {
-                    if link::accept(f, &mac) {
-                        self.on_frame(iface, f);
-                    }
-                });
+                let n = ring.next_block(|f| self.on_frame(iface, f));
                 self.flush();
                 if n == 0 {
                     break;
@@ -337,9 +333,7 @@ impl Daemon {
                 None => 0,
             };
             for f in batch.frames() {
-                if link::accept(f, &self.mac) {
-                    self.on_frame(iface, f);
-                }
+                self.on_frame(iface, f);
             }
             if n < crate::afpacket::BATCH {
                 break;
@@ -374,29 +368,28 @@ impl Daemon {
         }
     }
 
+    /// A frame from link `iface`: handed to the core when it is a LoWPAN frame for this node
+    /// (the one place a received frame is parsed and filtered), ignored otherwise.
     fn on_frame(&mut self, iface: u8, frame: &[u8]) {
+        let Some(f) = ethernet::for_node(frame, &self.mac) else {
+            return;
+        };
         self.capture(frame, false);
         let Some(link) = self.links.get_mut(usize::from(iface)) else {
             return;
         };
         link.counters.rx_frames += 1;
-        let (Some(dst), Some(src), Some(payload)) =
-            (frame.get(0..6), frame.get(6..12), frame.get(ETH_HEADER..))
-        else {
-            link.counters.rx_errors += 1;
-            return;
-        };
         let rx = Rx {
             from: Neighbor {
                 iface,
-                ll: LinkAddr::new(src).unwrap_or(LinkAddr::ZERO),
+                ll: LinkAddr::new(&f.src).unwrap_or(LinkAddr::ZERO),
             },
-            multicast: dst.first().is_some_and(|b| b & 1 == 1),
-            frame: payload,
+            multicast: f.to_group(),
+            frame: f.payload,
         };
         let now = now_ms();
         let v = self.node.receive(now, &rx);
-        self.act(v, payload);
+        self.act(v, f.payload);
     }
 
     fn on_tun(&mut self, packet: &[u8]) {
@@ -465,7 +458,7 @@ impl Daemon {
             LinkDst::External => return self.send_tun(frame),
         };
         let mut eth = std::mem::take(&mut self.eth);
-        link::ethernet(&dst, &self.mac, frame, &mut eth);
+        link::frame(&mut eth, &dst, &self.mac, ETHERTYPE_LOWPAN, frame);
         self.capture(&eth, false);
         if let Some(l) = self.links.get_mut(usize::from(iface)) {
             l.send(&eth);

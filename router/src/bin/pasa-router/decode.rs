@@ -34,11 +34,7 @@ use pasa_addrcodec::wire::nhc::{self, UdpPacket};
 use pasa_addrcodec::{DEFAULT_PASA_LORH_TYPE, PasaAddr, Prefix64, Role};
 use serde_json::{Value, json};
 
-/// The EtherType of LoWPAN encapsulation over Ethernet (RFC 7973).
-pub(crate) const ETHERTYPE_LOWPAN: u16 = 0xA0ED;
-
-/// Octets of an Ethernet II header: destination MAC, source MAC, EtherType.
-const ETH_HEADER_LEN: usize = 14;
+use pasa_addrcodec::wire::ethernet::{ETHERTYPE_LOWPAN, HEADER_LEN as ETH_HEADER_LEN};
 
 /// Shortest Ethernet frame on the wire without FCS; shorter frames are padded up to it, and the
 /// padding then reads as payload (SPEC.md §5).

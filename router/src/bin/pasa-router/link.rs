@@ -26,15 +26,10 @@ use pnet_datalink::{self as datalink, Channel, DataLinkSender};
 use crate::afpacket::{BATCH, PacketSocket, RxBatch, RxRing};
 use crate::config::{EthIo, LinkConfig, LinkKind, SerialTarget};
 use crate::slip;
+use pasa_addrcodec::wire::ethernet::{self, ETHERTYPE_LOWPAN, HEADER_LEN};
 
-/// EtherType of LoWPAN encapsulation (RFC 7973).
-pub(crate) const ETHERTYPE_LOWPAN: [u8; 2] = [0xA0, 0xED];
-/// Ethernet header octets.
-pub(crate) const ETH_HEADER: usize = 14;
 /// Largest frame a link reads.
 pub(crate) const FRAME_MAX: usize = 2048;
-/// Link-layer broadcast, used for the core's link-layer multicast (RS, RA).
-pub(crate) const BROADCAST: [u8; 6] = [0xFF; 6];
 
 /// What the reader threads and the signal thread tell the event loop.
 pub(crate) enum Msg {
@@ -212,26 +207,23 @@ fn find(name: &str) -> Result<datalink::NetworkInterface> {
         })
 }
 
-/// Builds `dst | src | 0xA0ED | payload` into `out`.
-pub(crate) fn ethernet(dst: &[u8; 6], src: &[u8; 6], payload: &[u8], out: &mut Vec<u8>) {
+/// Builds `dst | src | ethertype | payload` into `out`.
+pub(crate) fn frame(
+    out: &mut Vec<u8>,
+    dst: &[u8; 6],
+    src: &[u8; 6],
+    ethertype: u16,
+    payload: &[u8],
+) {
     out.clear();
-    out.extend_from_slice(dst);
-    out.extend_from_slice(src);
-    out.extend_from_slice(&ETHERTYPE_LOWPAN);
+    out.resize(HEADER_LEN, 0);
+    let _ = ethernet::write_header(out, dst, src, ethertype);
     out.extend_from_slice(payload);
 }
 
-/// True when `frame` is a LoWPAN frame this node (`mac`) should handle: EtherType 0xA0ED,
-/// for `mac` or a group address, not from `mac`.
-pub(crate) fn accept(frame: &[u8], mac: &[u8; 6]) -> bool {
-    let (Some(dst), Some(src), Some(ty)) = (frame.get(0..6), frame.get(6..12), frame.get(12..14))
-    else {
-        return false;
-    };
-    ty == ETHERTYPE_LOWPAN
-        && src != mac
-        && (dst == mac || dst.first().is_some_and(|b| b & 1 == 1))
-        && frame.len() > ETH_HEADER
+/// True when `f` is a LoWPAN frame for this node (`mac`), what the reader threads queue.
+fn for_us(f: &[u8], mac: &[u8; 6]) -> bool {
+    ethernet::for_node(f, mac).is_some()
 }
 
 /// Opens every link of the configuration and starts its reader thread.
@@ -260,12 +252,9 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Lin
                 ifc = find(interface)?;
             }
             if *io == EthIo::Batched {
-                let sock = PacketSocket::open(interface, u16::from_be_bytes(ETHERTYPE_LOWPAN))
-                    .with_context(|| {
-                        format!(
-                            "{interface}: cannot open a packet socket (needs root or CAP_NET_RAW)"
-                        )
-                    })?;
+                let sock = PacketSocket::open(interface, ETHERTYPE_LOWPAN).with_context(|| {
+                    format!("{interface}: cannot open a packet socket (needs root or CAP_NET_RAW)")
+                })?;
                 let rx_ring = match RxRing::new(&sock) {
                     Ok(r) => Some(r),
                     Err(e) => {
@@ -305,7 +294,7 @@ fn open(iface: u8, cfg: &LinkConfig, mac: [u8; 6], events: Events) -> Result<Lin
                     loop {
                         match rx.next() {
                             Ok(f) => {
-                                if accept(f, &mac)
+                                if for_us(f, &mac)
                                     && events
                                         .send(Msg::Frame {
                                             iface,
@@ -369,7 +358,7 @@ fn pump(iface: u8, mut r: impl Read, mac: &[u8; 6], events: &Events) -> bool {
         };
         let before = dec.errors();
         dec.push(buf.get(..n).unwrap_or(&[]), |f| {
-            if accept(f, mac)
+            if for_us(f, mac)
                 && events
                     .send(Msg::Frame {
                         iface,
@@ -534,12 +523,9 @@ pub(crate) fn inject(
     let src = mac_of(name).unwrap_or([2, 0, 0, 0, 0, 0xEE]);
     let sock = PacketSocket::open(name, ethertype)
         .with_context(|| format!("{name}: cannot open a packet socket"))?;
-    let mut frame = Vec::with_capacity(ETH_HEADER + payload.len());
-    frame.extend_from_slice(&dst);
-    frame.extend_from_slice(&src);
-    frame.extend_from_slice(&ethertype.to_be_bytes());
-    frame.extend_from_slice(payload);
-    let batch: Vec<&[u8]> = vec![frame.as_slice(); BATCH];
+    let mut f = Vec::new();
+    frame(&mut f, &dst, &src, ethertype, payload);
+    let batch: Vec<&[u8]> = vec![f.as_slice(); BATCH];
     let mut sent = 0u64;
     let mut stalls = 0u32;
     let start = std::time::Instant::now();
@@ -568,33 +554,4 @@ pub(crate) fn inject(
         sent += n as u64;
     }
     Ok(sent)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accepts_only_lowpan_for_us() {
-        let me = [2, 0, 0, 0, 0, 1];
-        let other = [2, 0, 0, 0, 0, 2];
-        let mut f = Vec::new();
-        ethernet(&me, &other, &[0x41], &mut f);
-        assert!(accept(&f, &me));
-        ethernet(&BROADCAST, &other, &[0x41], &mut f);
-        assert!(accept(&f, &me));
-        ethernet(&other, &me, &[0x41], &mut f);
-        assert!(!accept(&f, &me), "our own output");
-        ethernet(&[2, 0, 0, 0, 0, 3], &other, &[0x41], &mut f);
-        assert!(!accept(&f, &me), "another node's unicast");
-        ethernet(&me, &other, &[], &mut f);
-        assert!(!accept(&f, &me), "empty payload");
-        ethernet(&me, &other, &[0x41], &mut f);
-        f[12] = 0x86;
-        f[13] = 0xDD;
-        assert!(!accept(&f, &me), "native IPv6");
-        for n in 0..14 {
-            assert!(!accept(&f[..n], &me));
-        }
-    }
 }

@@ -240,7 +240,7 @@ fn main() -> ExitCode {
             hex,
         } => {
             let dst = match dst.as_deref().map(config::parse_mac) {
-                None => link::BROADCAST,
+                None => pasa_addrcodec::wire::ethernet::BROADCAST,
                 Some(Some(m)) => m,
                 Some(None) => {
                     eprintln!("pasa-router: --dst: expected a MAC such as 02:00:00:00:00:05");
