@@ -46,11 +46,7 @@ impl<F: Flash> FlashStore<F> {
 
     /// Where `len` octets at `offset` of `slot` sit in the flash, if inside the slot.
     fn at(slot: u8, offset: usize, len: usize) -> Result<usize, StoreError> {
-        let end = offset.checked_add(len);
-        match end {
-            Some(e) if e <= F::PAGE && slot < 2 => Ok(usize::from(slot) * F::PAGE + offset),
-            _ => Err(StoreError::Range { offset, len }),
-        }
+        pasa_router::store::image_range(F::PAGE, slot, offset, len).map(|r| r.start)
     }
 }
 

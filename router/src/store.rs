@@ -57,6 +57,27 @@ pub trait Store {
     }
 }
 
+/// Where `len` octets at `offset` of `slot` lie in one image that holds the two slots of
+/// `slot_len` octets back to back (a state file, two flash pages); [`StoreError::Range`] for a
+/// slot other than 0 or 1, or an access past the end of the slot.
+pub fn image_range(
+    slot_len: usize,
+    slot: u8,
+    offset: usize,
+    len: usize,
+) -> Result<core::ops::Range<usize>, StoreError> {
+    let end = offset.checked_add(len).filter(|&end| end <= slot_len);
+    let base = match slot {
+        0 => Some(0),
+        1 => Some(slot_len),
+        _ => None,
+    };
+    match (base, end) {
+        (Some(base), Some(end)) => Ok(base.saturating_add(offset)..base.saturating_add(end)),
+        _ => Err(StoreError::Range { offset, len }),
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -388,6 +409,19 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+
+    #[test]
+    fn image_range_places_both_slots_back_to_back_and_refuses_the_rest() {
+        assert_eq!(image_range(100, 0, 10, 5), Ok(10..15));
+        assert_eq!(image_range(100, 1, 10, 5), Ok(110..115));
+        assert_eq!(image_range(100, 1, 95, 5), Ok(195..200));
+        for (slot, offset, len) in [(2, 0, 1), (1, 96, 5), (0, usize::MAX, 2), (0, 100, 1)] {
+            assert_eq!(
+                image_range(100, slot, offset, len),
+                Err(StoreError::Range { offset, len })
+            );
+        }
+    }
 
     type Flash = MemStore<64>;
 

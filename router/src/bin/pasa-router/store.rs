@@ -115,16 +115,7 @@ impl FileStore {
         offset: usize,
         len: usize,
     ) -> Result<std::ops::Range<usize>, StoreError> {
-        let end = offset.checked_add(len).filter(|&end| end <= self.slot_len);
-        let base = match slot {
-            0 => Some(0),
-            1 => Some(self.slot_len),
-            _ => None,
-        };
-        match (base, end) {
-            (Some(base), Some(end)) => Ok(base.saturating_add(offset)..base.saturating_add(end)),
-            _ => Err(StoreError::Range { offset, len }),
-        }
+        pasa_router::store::image_range(self.slot_len, slot, offset, len)
     }
 
     /// Writes the image to the temporary file, fsyncs it, renames it over the state file and
