@@ -41,6 +41,20 @@ CONSOLE = 4
 BOOT_BUDGET_MS = 2000  # issue 7: boot to joined <= 2 s under QEMU
 
 
+def parse_status(line):
+    """The console's status line as a dict (counters, now_ms, address, drops, line), or None."""
+    m = re.match(r"status at (\d+) ms: (.*?) address (\S+) drops ?(.*)$", line)
+    if not m:
+        return None
+    words = m.group(2).split()
+    st = {k: int(v) for k, v in zip(words[::2], words[1::2])}
+    st["now_ms"] = int(m.group(1))
+    st["address"] = m.group(3)
+    st["drops"] = {k: int(v) for k, v in (d.split("=") for d in m.group(4).split())}
+    st["line"] = line
+    return st
+
+
 def until_prompt(mon):
     """What the QEMU monitor socket `mon` sends up to its next "(qemu)" prompt."""
     buf = b""
@@ -181,13 +195,8 @@ class Qemu:
                 raise TimeoutError(f"no status line on the console; got {buf!r}")
             buf += s.recv(4096)
         line = buf.decode().strip()
-        m = re.match(r"status at (\d+) ms: (.*?) address (\S+) drops ?(.*)$", line)
-        assert m, f"status line: {line!r}"
-        words = m.group(2).split()
-        st = {k: int(v) for k, v in zip(words[::2], words[1::2])}
-        st["now_ms"] = int(m.group(1))
-        st["address"] = m.group(3)
-        st["drops"] = {k: int(v) for k, v in (d.split("=") for d in m.group(4).split())}
+        st = parse_status(line)
+        assert st, f"status line: {line!r}"
         return st
 
     def alive(self):

@@ -300,14 +300,8 @@ class Firmware:
                 raise TestFailure(f"{self.name}: console closed; {self._stderr()}")
             buf += data
         line = buf.decode(errors="replace").strip().splitlines()[-1]
-        m = re.match(r"status at (\d+) ms: (.*?) address (\S+) drops ?(.*)$", line)
-        check(m, f"status line: {line!r}")
-        words = m.group(2).split()
-        st = {k: int(v) for k, v in zip(words[::2], words[1::2])}
-        st["now_ms"] = int(m.group(1))
-        st["address"] = m.group(3)
-        st["drops"] = {k: int(v) for k, v in (d.split("=") for d in m.group(4).split())}
-        st["line"] = line
+        st = harness.parse_status(line)
+        check(st, f"status line: {line!r}")
         return st
 
     def monitor(self, cmd):
