@@ -74,6 +74,7 @@
 pub mod addr;
 pub mod frame;
 pub mod fuzz;
+pub mod pcap;
 pub mod wire;
 
 pub use addr::{

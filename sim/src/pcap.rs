@@ -24,29 +24,10 @@
 
 use std::io::{self, Write};
 
-/// `LINKTYPE_ETHERNET`: IEEE 802.3 Ethernet II frames.
-pub const LINKTYPE_ETHERNET: u32 = 1;
-
-/// `LINKTYPE_IPV6`: raw IPv6 packets, no link-layer header.
-pub const LINKTYPE_IPV6: u32 = 229;
-
-pub use pasa_addrcodec::wire::ethernet::ETHERTYPE_LOWPAN;
-
-/// Length of the pcap file header.
-pub const FILE_HEADER_LEN: usize = 24;
-
-/// Length of the header in front of each record.
-pub const RECORD_HEADER_LEN: usize = 16;
-
-pub use pasa_addrcodec::wire::ethernet::HEADER_LEN as ETHERNET_HEADER_LEN;
-
-/// The snap length written in the file header: the largest record a reader must accept. Records
-/// are never truncated; a longer one is refused with [`io::ErrorKind::InvalidInput`].
-pub const SNAPLEN: u32 = 65_535;
-
-const MAGIC_US: u32 = 0xA1B2_C3D4;
-const VERSION_MAJOR: u16 = 2;
-const VERSION_MINOR: u16 = 4;
+pub use pasa_addrcodec::pcap::{
+    FILE_HEADER_LEN, LINKTYPE_ETHERNET, LINKTYPE_IPV6, RECORD_HEADER_LEN, SNAPLEN,
+};
+pub use pasa_addrcodec::wire::ethernet::{ETHERTYPE_LOWPAN, HEADER_LEN as ETHERNET_HEADER_LEN};
 
 /// Writes a pcap file of one link type into `W`.
 ///
@@ -70,14 +51,7 @@ impl<W: Write> PcapWriter<W> {
     }
 
     fn new(mut w: W, linktype: u32) -> io::Result<Self> {
-        let mut h = [0u8; FILE_HEADER_LEN];
-        h[0..4].copy_from_slice(&MAGIC_US.to_le_bytes());
-        h[4..6].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
-        h[6..8].copy_from_slice(&VERSION_MINOR.to_le_bytes());
-        // thiszone (8..12) and sigfigs (12..16) stay 0: timestamps are UTC-free simulation time.
-        h[16..20].copy_from_slice(&SNAPLEN.to_le_bytes());
-        h[20..24].copy_from_slice(&linktype.to_le_bytes());
-        w.write_all(&h)?;
+        w.write_all(&pasa_addrcodec::pcap::file_header(linktype))?;
         Ok(Self { w, linktype })
     }
 
@@ -161,12 +135,9 @@ impl<W: Write> PcapWriter<W> {
         })?;
         // < 1_000_000, so it fits.
         let usec = (ts_us % 1_000_000) as u32;
-        let mut h = [0u8; RECORD_HEADER_LEN];
-        h[0..4].copy_from_slice(&sec.to_le_bytes());
-        h[4..8].copy_from_slice(&usec.to_le_bytes());
-        h[8..12].copy_from_slice(&len32.to_le_bytes());
-        h[12..16].copy_from_slice(&len32.to_le_bytes());
-        self.w.write_all(&h)?;
+        self.w.write_all(&pasa_addrcodec::pcap::record_header(
+            sec, usec, len32, len32,
+        ))?;
         self.w.write_all(head)?;
         self.w.write_all(body)
     }

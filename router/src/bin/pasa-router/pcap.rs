@@ -25,13 +25,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Largest number of octets captured per record; longer frames are cut (their original
 /// length is still recorded).
-pub(crate) const SNAPLEN: u32 = 65535;
-
-/// LINKTYPE_ETHERNET.
-const LINKTYPE_ETHERNET: u32 = 1;
-
-/// Octets of the per-record header.
-const RECORD_HEADER_LEN: usize = 16;
+pub(crate) use pasa_addrcodec::pcap::SNAPLEN;
+use pasa_addrcodec::pcap::{LINKTYPE_ETHERNET, RECORD_HEADER_LEN, file_header, record_header};
 
 /// Destination MAC of the synthetic Ethernet header around TUN packets: locally administered
 /// (second bit of the first octet), unicast, and not used by any real interface of ours.
@@ -59,13 +54,7 @@ impl PcapWriter {
             path: path.to_path_buf(),
             record: Vec::new(),
         };
-        w.record.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
-        w.record.extend_from_slice(&2u16.to_le_bytes());
-        w.record.extend_from_slice(&4u16.to_le_bytes());
-        w.record.extend_from_slice(&0i32.to_le_bytes()); // thiszone: timestamps are UTC
-        w.record.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
-        w.record.extend_from_slice(&SNAPLEN.to_le_bytes());
-        w.record.extend_from_slice(&LINKTYPE_ETHERNET.to_le_bytes());
+        w.record.extend_from_slice(&file_header(LINKTYPE_ETHERNET));
         w.flush_record()?;
         Ok(w)
     }
@@ -95,33 +84,30 @@ impl PcapWriter {
         &self.path
     }
 
-    /// Starts a record for a frame of `orig_len` octets; the captured length is fixed up as
-    /// octets are pushed.
+    /// Starts a record for a frame of `orig_len` octets, of which the first [`SNAPLEN`] are
+    /// captured (what [`PcapWriter::push_captured`] then appends).
     fn start_record(&mut self, orig_len: usize) {
         // A clock before 1970 is recorded as 1970; seconds wrap the u32 field in 2106.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let secs = u32::try_from(now.as_secs()).unwrap_or(u32::MAX);
-        self.record.clear();
-        self.record.extend_from_slice(&secs.to_le_bytes());
-        self.record
-            .extend_from_slice(&now.subsec_micros().to_le_bytes());
-        self.record.extend_from_slice(&0u32.to_le_bytes());
         let orig_len = u32::try_from(orig_len).unwrap_or(u32::MAX);
-        self.record.extend_from_slice(&orig_len.to_le_bytes());
+        self.record.clear();
+        self.record.extend_from_slice(&record_header(
+            secs,
+            now.subsec_micros(),
+            orig_len.min(SNAPLEN),
+            orig_len,
+        ));
     }
 
-    /// Appends captured octets, up to [`SNAPLEN`] per record, and updates the captured length.
+    /// Appends captured octets, up to [`SNAPLEN`] per record.
     fn push_captured(&mut self, data: &[u8]) {
         let captured = self.record.len().saturating_sub(RECORD_HEADER_LEN);
         let room = (SNAPLEN as usize).saturating_sub(captured);
         let take = data.get(..room.min(data.len())).unwrap_or_default();
         self.record.extend_from_slice(take);
-        let incl = u32::try_from(captured.saturating_add(take.len())).unwrap_or(SNAPLEN);
-        if let Some(field) = self.record.get_mut(8..12) {
-            field.copy_from_slice(&incl.to_le_bytes());
-        }
     }
 
     /// Hands the assembled octets to the OS in one write.
