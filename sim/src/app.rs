@@ -51,19 +51,33 @@ pub struct App {
     pub prefix: Prefix64,
     /// Counters.
     pub traffic: Traffic,
-    /// Datagrams delivered per node (index = node).
-    pub delivered_at: Vec<u32>,
     /// Datagrams delivered to the outside host.
     pub delivered_outside: u64,
 }
 
+impl Traffic {
+    /// Adds `o`'s counts to these (sums, and the larger of the maxima): the counters of the
+    /// engine's lanes make the run's.
+    pub fn add(&mut self, o: &Traffic) {
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.echo_replied += o.echo_replied;
+        self.echo_completed += o.echo_completed;
+        self.misdelivered += o.misdelivered;
+        self.hop_limit_mismatch += o.hop_limit_mismatch;
+        self.hops_sum += o.hops_sum;
+        self.hops_max = self.hops_max.max(o.hops_max);
+        self.delay_sum_ms += o.delay_sum_ms;
+        self.delay_max_ms = self.delay_max_ms.max(o.delay_max_ms);
+    }
+}
+
 impl App {
-    /// Applications for `n` nodes.
-    pub fn new(n: usize, prefix: Prefix64) -> Self {
+    /// Applications of the nodes of the domain `prefix`.
+    pub fn new(prefix: Prefix64) -> Self {
         Self {
             prefix,
             traffic: Traffic::default(),
-            delivered_at: vec![0; n],
             delivered_outside: 0,
         }
     }
@@ -99,23 +113,13 @@ impl App {
     }
 
     /// Node `i` (address `own`) received `packet`; returns the reply its stack sends, if any.
-    pub fn deliver(
-        &mut self,
-        now: u64,
-        i: u32,
-        own: Option<Ipv6Addr>,
-        packet: &[u8],
-    ) -> Option<Vec<u8>> {
+    pub fn deliver(&mut self, now: u64, own: Option<Ipv6Addr>, packet: &[u8]) -> Option<Vec<u8>> {
         let p = parse(packet)?;
         if Some(p.dst) != own {
             self.traffic.misdelivered += 1;
             return None;
         }
-        self.answer(now, &p, |app| {
-            if let Some(c) = app.delivered_at.get_mut(i as usize) {
-                *c += 1;
-            }
-        })
+        self.answer(now, &p, |_| {})
     }
 
     /// The outside host received `packet` from the root; returns its reply, if any.

@@ -10,8 +10,8 @@
 //! nodes' and the outside host's applications), [`report`] (JSON, RPL baselines), [`plot`]
 //! (SVG), [`pcap`] (captures), [`scenario`] (fault scenarios), [`store`] (the nodes' state).
 //!
-//! Modules also: [`queue`] (the event calendar), [`mem`] (huge pages and prefetch for the
-//! node array), and on Linux `lab` (network namespaces running real `pasa-router` processes).
+//! Modules also: [`queue`] (the event calendar), [`mem`] (huge pages, prefetch and a
+//! parallel first fill for the node array), [`part`] (the lanes' disjoint views of it), and on Linux `lab` (network namespaces running real `pasa-router` processes).
 //!
 //! Not yet (issue "`pasa-sim`"): ten million packets within the scale run's 60 s. At 1.2
 //! million nodes the run takes 85 s: 18 – 20 s to boot, about 5 µs per packet; the engine
@@ -22,6 +22,7 @@ pub mod engine;
 #[cfg(target_os = "linux")]
 pub mod lab;
 pub mod mem;
+pub mod part;
 pub mod pcap;
 pub mod plot;
 pub mod queue;

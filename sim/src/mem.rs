@@ -1,5 +1,5 @@
-//! Memory hints for the node array: the only `unsafe` in the simulator, two calls that
-//! change no value.
+//! The node array's memory: two hints that change no value, and a parallel first fill (with
+//! [`crate::part`], the simulator's only `unsafe`).
 //!
 //! At a million nodes a hop's cost is its cache and TLB misses, not its instructions: the
 //! array of cores is about 4 GB, so every hop lands on a cold node. Two hints cut that down:
@@ -36,6 +36,34 @@ pub fn huge_pages<T>(v: &mut Vec<T>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = v;
+}
+
+/// Makes `v` (empty, with room for `n`) hold `n` copies of `value`, written by `threads`
+/// threads, each its own stretch: at a million nodes the node array is gigabytes, and its
+/// first write (the kernel finding and zeroing every page) was most of the setup time.
+pub fn fill<T: Clone + Send + Sync>(v: &mut Vec<T>, n: usize, value: &T, threads: usize) {
+    v.clear();
+    v.reserve(n);
+    let threads = threads.clamp(1, 64);
+    if threads == 1 || n < 1024 {
+        v.resize(n, value.clone());
+        return;
+    }
+    let spare = &mut v.spare_capacity_mut()[..n];
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        for part in spare.chunks_mut(chunk) {
+            s.spawn(move || {
+                for slot in part {
+                    slot.write(value.clone());
+                }
+            });
+        }
+    });
+    // SAFETY: the scope returned, so every thread finished (a panic in one would have
+    // propagated before this line, leaving the length 0 and the written copies leaked, never
+    // read); together the chunks cover `spare[..n]`, so the first `n` elements are written.
+    unsafe { v.set_len(n) };
 }
 
 /// Starts loading the first `lines` cache lines of `*r` into the cache, without waiting.

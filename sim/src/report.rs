@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use pasa_router::children::SlotState;
 use serde::Serialize;
 
-use crate::engine::{LinkStats, Sim};
+use crate::engine::{LaneStats, LinkStats, Sim};
 use crate::run::{Bootstrap, TrafficReport};
 
 /// Octets per RPL storing-mode route (Contiki-NG 5.0).
@@ -131,6 +131,8 @@ pub struct Report {
     pub by_depth: Vec<DepthRow>,
     /// Wall-clock milliseconds: bootstrap, traffic.
     pub wall_ms: BTreeMap<&'static str, u64>,
+    /// The engine's lanes: nodes, events, wall time waiting for each other.
+    pub lanes: Vec<LaneStats>,
 }
 
 /// The topology in numbers.
@@ -163,6 +165,8 @@ pub struct ConfigSummary {
     pub loss: f64,
     /// MTU.
     pub mtu: usize,
+    /// Engine lanes (threads); the run is the same for the same seed and lanes.
+    pub lanes: usize,
 }
 
 /// Builds the report of a finished run.
@@ -249,12 +253,13 @@ pub fn build<const N: usize>(
             jitter_ms: sim.cfg.jitter_ms,
             loss: sim.cfg.loss,
             mtu: sim.cfg.mtu,
+            lanes: sim.lanes(),
         },
         bootstrap,
         traffic,
         drops: sim.drops(),
         events: sim.stats(),
-        links: sim.links,
+        links: sim.links(),
         state_bytes: Compare {
             pasa: Summary::of(&pasa_state),
             rpl_storing: Summary::of(&storing),
@@ -268,6 +273,7 @@ pub fn build<const N: usize>(
         },
         by_depth,
         wall_ms: wall,
+        lanes: sim.lane_stats(),
     }
 }
 

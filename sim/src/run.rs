@@ -80,7 +80,7 @@ pub fn join_one<const N: usize>(sim: &mut Sim<N>, i: u32) -> bool {
 pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError> {
     let n = sim.len() as u32;
     let start = sim.now;
-    let before = sim.links;
+    let before = sim.links();
     let store = sim.fresh_store();
     sim.power_up(0, store)?;
     match sim.cfg.join {
@@ -153,10 +153,10 @@ pub fn bootstrap<const N: usize>(sim: &mut Sim<N>) -> Result<Bootstrap, SimError
         },
         nodes: n as usize,
         virtual_ms: sim.now - start,
-        frames: sim.links.frames - before.frames,
-        control_frames: sim.links.control - before.control,
-        octets: sim.links.octets - before.octets,
-        lost: sim.links.lost - before.lost,
+        frames: sim.links().frames - before.frames,
+        control_frames: sim.links().control - before.control,
+        octets: sim.links().octets - before.octets,
+        lost: sim.links().lost - before.lost,
         ..Bootstrap::default()
     };
     for i in 0..n {
@@ -214,8 +214,7 @@ pub fn traffic<const N: usize>(sim: &mut Sim<N>, plan: &TrafficPlan) -> TrafficR
     let mut at = start;
     let mut r = TrafficReport::default();
     // Each round is counted on its own.
-    sim.app.traffic = app::Traffic::default();
-    sim.app.delivered_outside = 0;
+    sim.reset_traffic();
     let small = n <= 64;
     // Flows are generated and sent in chunks, and the network runs between chunks, so that a
     // run of millions of flows never holds more than one chunk of packets in the queue.
@@ -280,7 +279,6 @@ pub fn traffic<const N: usize>(sim: &mut Sim<N>, plan: &TrafficPlan) -> TrafficR
         for (k, &i) in sample.iter().enumerate() {
             let Some(dst) = sim.ipv6(i) else { continue };
             sim.schedule_inbound(at, app::echo(OUTSIDE, dst, false, 1, k as u16, b"ping"));
-            sim.app.traffic.sent += 1;
             r.echo_from_outside += 1;
             at += 1;
         }
@@ -297,8 +295,8 @@ pub fn traffic<const N: usize>(sim: &mut Sim<N>, plan: &TrafficPlan) -> TrafficR
     }
     // Settle: the last packet plus the longest path's delay, with room for jitter.
     sim.run_to(at + 10_000);
-    r.app = sim.app.traffic.clone();
-    r.delivered_outside = sim.app.delivered_outside;
+    r.app = sim.traffic();
+    r.delivered_outside = sim.delivered_outside();
     if r.app.delivered > 0 {
         r.hops_mean = r.app.hops_sum as f64 / r.app.delivered as f64;
         r.delay_mean_ms = r.app.delay_sum_ms as f64 / r.app.delivered as f64;

@@ -43,11 +43,12 @@ impl Outcome {
     }
 }
 
-/// A scenario: name, what it does, and the function that runs it on a topology.
+/// A scenario: name, what it does, and the function that runs it on a topology, from a
+/// base configuration (seed and lanes; each scenario sets its own link model on top).
 pub type Scenario = (
     &'static str,
     &'static str,
-    fn(Topology, u64) -> Result<Outcome, SimError>,
+    fn(Topology, SimConfig) -> Result<Outcome, SimError>,
 );
 
 /// Every scenario.
@@ -99,19 +100,20 @@ struct Run {
     checks: Vec<Check>,
 }
 
-/// The default link model with `seed`.
-fn seeded(seed: u64) -> SimConfig {
+/// The default link model with the seed and lanes of `base`.
+fn seeded(base: SimConfig) -> SimConfig {
     SimConfig {
-        seed,
+        seed: base.seed,
+        lanes: base.lanes,
         ..SimConfig::default()
     }
 }
 
 impl Run {
     /// Every node but `except` joined, one at a time in declaration order.
-    fn all_but(topo: Topology, seed: u64, except: u32) -> Result<Self, SimError> {
+    fn all_but(topo: Topology, base: SimConfig, except: u32) -> Result<Self, SimError> {
         let n = topo.nodes.len() as u32;
-        let mut sim: Sim = Sim::new(topo, seeded(seed))?;
+        let mut sim: Sim = Sim::new(topo, seeded(base))?;
         let store = sim.fresh_store();
         sim.power_up(0, store)?;
         for i in (1..n).filter(|&i| i != except) {
@@ -205,8 +207,8 @@ impl Run {
     }
 }
 
-fn reboot(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(topo, seeded(seed))?;
+fn reboot(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
+    let mut r = Run::new(topo, seeded(base))?;
     for role in [NodeRole::Router, NodeRole::Host] {
         let Some(i) = r.pick(role) else { continue };
         let before = r.sim.address(i);
@@ -233,7 +235,7 @@ fn reboot(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
     Ok(r.finish("reboot"))
 }
 
-fn power_loss(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
+fn power_loss(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
     // Boot everything but the last host; then cut the parent's power in the middle of the
     // record it writes for that host's offer, and restart it from what is on "flash".
     let n = topo.nodes.len() as u32;
@@ -244,7 +246,7 @@ fn power_loss(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
         return Err(SimError::Parameter("power-loss needs a host".into()));
     };
     let parent = topo.nodes[last as usize].parent.unwrap_or(0);
-    let mut r = Run::all_but(topo, seed, last)?;
+    let mut r = Run::all_but(topo, base, last)?;
     // The next write stops after 20 octets: the record header and a bit of the payload.
     let mut store = r.sim.power_down(parent).unwrap_or_default();
     store.cut_after = Some(20);
@@ -281,15 +283,14 @@ fn power_loss(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
     Ok(r.finish("power-loss"))
 }
 
-fn lossy_bootstrap(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
+fn lossy_bootstrap(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
     let cfg = SimConfig {
-        seed,
         loss: 0.3,
         join: JoinOrder::Random,
-        ..SimConfig::default()
+        ..seeded(base)
     };
     let mut r = Run::new(topo, cfg)?;
-    let lost = r.sim.links.lost;
+    let lost = r.sim.links().lost;
     r.check(
         format!("the links lost {lost} frames during the bootstrap"),
         lost > 0,
@@ -300,8 +301,8 @@ fn lossy_bootstrap(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
     Ok(r.finish("lossy-bootstrap"))
 }
 
-fn router_removed(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(topo, seeded(seed))?;
+fn router_removed(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
+    let mut r = Run::new(topo, seeded(base))?;
     let Some(dead) = r
         .sim
         .topo
@@ -413,7 +414,7 @@ fn ns_gaao(from: u32, to: u32, rovr: Rovr, prefix: pasa_addrcodec::Prefix64) -> 
     Some(out)
 }
 
-fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError> {
+fn registration_flood(mut topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
     // The rogue is one more host under the first router; the simulator runs no core for it:
     // it only sends frames.
     let target = topo
@@ -429,7 +430,7 @@ fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError
         pos: Default::default(),
     });
     let rogue = (topo.nodes.len() - 1) as u32;
-    let mut r = Run::all_but(topo, seed, rogue)?;
+    let mut r = Run::all_but(topo, base, rogue)?;
     let held = |s: &Sim| s.node(target).map_or(0, |x| x.children().iter().count());
     let before = held(&r.sim);
     let prefix = r.sim.prefix();
@@ -465,8 +466,8 @@ fn registration_flood(mut topo: Topology, seed: u64) -> Result<Outcome, SimError
     Ok(r.finish("registration-flood"))
 }
 
-fn expiry_reuse(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(topo, seeded(seed))?;
+fn expiry_reuse(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
+    let mut r = Run::new(topo, seeded(base))?;
     let Some(h) = r.pick(NodeRole::Host) else {
         return Err(SimError::Parameter("expiry-reuse needs a host".into()));
     };
@@ -499,8 +500,8 @@ fn expiry_reuse(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
     Ok(r.finish("expiry-reuse"))
 }
 
-fn root_reboot(topo: Topology, seed: u64) -> Result<Outcome, SimError> {
-    let mut r = Run::new(topo, seeded(seed))?;
+fn root_reboot(topo: Topology, base: SimConfig) -> Result<Outcome, SimError> {
+    let mut r = Run::new(topo, seeded(base))?;
     let before = r.sim.addresses();
     // Offers by every registrar but the root, whose counters restart with it.
     let offers = |s: &Sim| {

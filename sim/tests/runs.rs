@@ -118,3 +118,99 @@ fn ten_thousand_nodes_bootstrap_and_carry_ten_thousand_flows() {
     );
     assert_eq!(r.traffic.app.misdelivered, 0);
 }
+
+/// Several lanes: every node joins in random order under loss, every flow arrives, and the
+/// run is the same every time (the threads' timing does not enter it) and the same when the
+/// lanes take turns on one thread (what a tap makes them do).
+#[test]
+fn lanes_give_the_same_run_every_time_and_on_one_thread() {
+    let src = kary(3, 4, 3);
+    let cfg = SimConfig {
+        seed: 5,
+        loss: 0.1,
+        jitter_ms: 2,
+        join: JoinOrder::Random,
+        lanes: 3,
+        ..SimConfig::default()
+    };
+    let plan = TrafficPlan {
+        flows: Some(3_000),
+        per_ms: 5,
+        ..TrafficPlan::default()
+    };
+    let run = |tap: bool| {
+        let topo = pasa_topology::parse(&src, "test.pasa").unwrap();
+        let mut sim: Sim = Sim::new(topo, cfg).unwrap();
+        assert_eq!(sim.lanes(), 3);
+        let frames = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        if tap {
+            let f = std::sync::Arc::clone(&frames);
+            sim.tap = Some(Box::new(move |_, _, _, _| {
+                f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }));
+        }
+        let boot = run::bootstrap(&mut sim).unwrap();
+        sim.cfg.loss = 0.0;
+        let traffic = run::traffic(&mut sim, &plan);
+        let mut r = report::build(&sim, boot, traffic, BTreeMap::new());
+        for l in &mut r.lanes {
+            l.wait_ms = 0;
+        }
+        (r, frames.load(std::sync::atomic::Ordering::Relaxed))
+    };
+    let json = |r: &Report| serde_json::to_string(r).unwrap();
+    let (a, _) = run(false);
+    assert_eq!(
+        a.bootstrap.joined, a.bootstrap.nodes,
+        "{:?}",
+        a.bootstrap.missing
+    );
+    assert!(a.bootstrap.lost > 0);
+    let t = &a.traffic;
+    assert_eq!(t.app.delivered, (t.flows + t.to_outside) as u64);
+    assert_eq!(t.app.echo_completed, t.echo_from_outside as u64);
+    assert_eq!((t.app.misdelivered, t.app.hop_limit_mismatch), (0, 0));
+    // Every lane did work, and the events add up to the lanes' sum.
+    assert_eq!(a.lanes.len(), 3);
+    assert!(
+        a.lanes.iter().all(|l| l.nodes > 0 && l.events > 0),
+        "{:?}",
+        a.lanes
+    );
+    assert_eq!(
+        a.lanes.iter().map(|l| l.nodes).sum::<usize>(),
+        a.topology.nodes
+    );
+    for _ in 0..3 {
+        assert_eq!(json(&a), json(&run(false).0));
+    }
+    let (b, tapped) = run(true);
+    assert_eq!(json(&a), json(&b));
+    assert_eq!(tapped, a.links.frames - a.links.lost);
+    // One lane is another run, as good.
+    let one = simulate(&src, SimConfig { lanes: 1, ..cfg }, plan, Some(0.0));
+    assert_eq!(one.bootstrap.joined, one.bootstrap.nodes);
+    assert_eq!(one.traffic.app.delivered, a.traffic.app.delivered);
+}
+
+#[test]
+fn lanes_need_a_latency_and_a_count_in_range() {
+    let topo = || pasa_topology::parse(FIGURE6, "f.pasa").unwrap();
+    for (lanes, latency_ms) in [(0, 2), (65, 2), (2, 0)] {
+        let cfg = SimConfig {
+            lanes,
+            latency_ms,
+            ..SimConfig::default()
+        };
+        let err = Sim::<8>::new(topo(), cfg).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("lane")),
+            "{lanes} {latency_ms}: {err:?}"
+        );
+    }
+    let cfg = SimConfig {
+        lanes: 64,
+        ..SimConfig::default()
+    };
+    assert_eq!(Sim::<8>::new(topo(), cfg).unwrap().lanes(), 64);
+}
